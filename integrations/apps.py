@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from integrations import checks  # noqa: F401  (registers the system checks)
+
+        post_migrate.connect(_ensure_key_canary, sender=self)
+
+
+def _ensure_key_canary(**_: Any) -> None:
+    from integrations.services.keys import ensure_canary
+
+    ensure_canary()

@@ -1,0 +1,143 @@
+"""`manage.py integrations add|list|allowlist` — the CLI contract of DESIGN.md."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from integrations.management.commands._cli import CliError, parse_assignments, run_reporting_errors
+from integrations.models import AllowlistKind, Integration
+from integrations.registry import VENDORS, UnknownVendor, get_connector
+from integrations.services import allowlists
+from integrations.services.audit import CLI
+from integrations.services.integrations import create_integration
+
+
+def _integration(name: str) -> Integration:
+    try:
+        return Integration.objects.get(name=name)
+    except Integration.DoesNotExist:
+        raise CliError(f"no integration named {name!r} (see `integrations list`)") from None
+
+
+def _describe(integration: Integration) -> dict[str, Any]:
+    active = integration.active_credentials
+    return {
+        "name": integration.name,
+        "vendor": integration.vendor,
+        "enabled": integration.enabled,
+        "base_url": integration.base_url,
+        "timezone": integration.timezone,
+        "credential_version": active.version if active else None,
+        "account": dict(active.public_values) if active else {},
+        "allowlist": {kind: integration.allowlist.filter(kind=kind).count() for kind in AllowlistKind.values},
+        "last_test": None,
+    }
+
+
+class Command(BaseCommand):
+    help = "Manage vendor integrations: add, list, allowlist. Every subcommand takes --json."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+
+        add = sub.add_parser("add", help="Add an integration with its first credentials.")
+        add.add_argument("--vendor", required=True, help=f"One of: {', '.join(VENDORS)}")
+        add.add_argument("--name", required=True)
+        add.add_argument("--base-url", default="", help="Override the vendor's default address.")
+        add.add_argument("--timezone", default="UTC")
+        add.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="A credential field. Secrets only as FIELD=@ENVVAR or FIELD=- (stdin).",
+        )
+        add.add_argument("--json", action="store_true")
+
+        lst = sub.add_parser("list", help="List integrations (never a secret).")
+        lst.add_argument("--json", action="store_true")
+
+        allow = sub.add_parser("allowlist", help="Show or change an integration's allowlist.")
+        allow.add_argument("name")
+        allow.add_argument("action", choices=["add", "remove", "list"])
+        allow.add_argument("cidr", nargs="?", help="Address or CIDR network (add/remove).")
+        allow.add_argument(
+            "--kind",
+            choices=AllowlistKind.values,
+            default=AllowlistKind.INBOUND,
+            help="inbound: may call the portal (webhooks); vendor: registered at the vendor.",
+        )
+        allow.add_argument("--note", default="")
+        allow.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handler = getattr(self, f"do_{options['subcommand']}")
+        handler(options)
+
+    def do_add(self, options: dict[str, Any]) -> None:
+        def action() -> dict[str, Any]:
+            try:
+                connector = get_connector(options["vendor"])
+            except UnknownVendor as exc:
+                raise CliError(str(exc)) from None
+            values = parse_assignments(options["set"], connector.sensitive_fields())
+            integration = create_integration(
+                vendor=options["vendor"],
+                name=options["name"],
+                credential_values=values,
+                actor=CLI,
+                base_url_override=options["base_url"],
+                timezone=options["timezone"],
+            )
+            return {"ok": True, **_describe(integration)}
+
+        run_reporting_errors(
+            self, options["json"], action, lambda r: f"Added {r['name']} ({r['vendor']}) → {r['base_url']}"
+        )
+
+    def do_list(self, options: dict[str, Any]) -> None:
+        def action() -> dict[str, Any]:
+            return {"integrations": [_describe(i) for i in Integration.objects.order_by("name")]}
+
+        def text(result: dict[str, Any]) -> str:
+            rows = result["integrations"]
+            if not rows:
+                return "No integrations yet: add one with `integrations add`."
+            width = max(len(r["name"]) for r in rows)
+            return "\n".join(
+                f"{r['name']:<{width}}  {r['vendor']:<10}  {'enabled ' if r['enabled'] else 'disabled'}  "
+                f"{r['base_url']}"
+                for r in rows
+            )
+
+        run_reporting_errors(self, options["json"], action, text)
+
+    def do_allowlist(self, options: dict[str, Any]) -> None:
+        def action() -> dict[str, Any]:
+            integration = _integration(options["name"])
+            verb, cidr, kind = options["action"], options["cidr"], options["kind"]
+            if verb in ("add", "remove") and not cidr:
+                raise CliError(f"allowlist {verb} needs an address or CIDR network")
+            if verb == "add":
+                entry = allowlists.add_entry(integration, cidr, CLI, kind=kind, note=options["note"])
+                return {"ok": True, "integration": integration.name, "added": entry.cidr, "kind": kind}
+            if verb == "remove":
+                allowlists.remove_entry(integration, cidr, CLI, kind=kind)
+                return {"ok": True, "integration": integration.name, "removed": cidr, "kind": kind}
+            return {
+                "integration": integration.name,
+                "entries": [
+                    {"cidr": e.cidr, "kind": e.kind, "note": e.note, "created_at": e.created_at.isoformat()}
+                    for e in integration.allowlist.all()
+                ],
+            }
+
+        def text(result: dict[str, Any]) -> str:
+            if "entries" in result:
+                entries = result["entries"]
+                return "\n".join(f"{e['kind']:<8} {e['cidr']:<43} {e['note']}" for e in entries) or "(empty)"
+            if "added" in result:
+                return f"Added {result['added']} ({result['kind']}) to {result['integration']}"
+            return f"Removed {result['removed']} ({result['kind']}) from {result['integration']}"
+
+        run_reporting_errors(self, options["json"], action, text)

@@ -1,0 +1,35 @@
+from django.db import models
+from django.utils import timezone
+
+from integrations.fields import EncryptedTextField
+from integrations.models.credentials import mask
+
+
+class ApiToken(models.Model):
+    """A token a vendor issued to us (e.g. a VoIPstudio API key): value encrypted, shown masked."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="The name the token has at the vendor.")
+    value = EncryptedTextField()
+    value_hint = models.CharField("token", max_length=16, blank=True, editable=False)
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Blank: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["integration", "-issued_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value_hint}"
+
+    def set_value(self, value: str) -> None:
+        self.value = value
+        self.value_hint = mask(value)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

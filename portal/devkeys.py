@@ -1,0 +1,43 @@
+"""Generated development secrets, kept under `var/` (git-ignored).
+
+Only used when the environment sets no `SECRET_KEY` / `PORTAL_ENCRYPTION_KEYS`; with
+`DEBUG=false` the deploy checks refuse to start on these (see `integrations.checks`).
+"""
+
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+DEV_SECRET_KEY_FILE = "dev-secret-key"  # noqa: S105 (a file name, not a key)
+DEV_ENCRYPTION_KEYS_FILE = "dev-encryption.keys"
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write a private temp file, then hard-link it into place: link fails if the file exists,
+        # so two processes starting together (web and worker) agree on one key, and nobody ever
+        # reads a half-written file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make() + "\n")
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+def dev_secret_key(var_dir: Path) -> str:
+    return _read_or_create(var_dir / DEV_SECRET_KEY_FILE, lambda: secrets.token_urlsafe(50))
+
+
+def dev_encryption_keys(var_dir: Path) -> list[str]:
+    text = _read_or_create(var_dir / DEV_ENCRYPTION_KEYS_FILE, lambda: Fernet.generate_key().decode())
+    return [line.strip() for line in text.splitlines() if line.strip()]

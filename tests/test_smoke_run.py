@@ -1,0 +1,125 @@
+"""The path of `make run`: migrate, the demo superuser, then web + worker + beat under honcho.
+
+Real processes on a throw-away VAR_DIR (its own SQLite file and filesystem broker).
+"""
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def run_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "PORTAL_"))}
+    env.update(DEBUG="true", VAR_DIR=str(tmp_path / "var"), WEB_PORT=str(free_port()), PYTHONUNBUFFERED="1")
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def honcho(run_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    assert manage(run_env, "migrate", "--no-input").returncode == 0
+    process = subprocess.Popen(
+        [str(BIN / "honcho"), "start", "-f", "Procfile"],
+        cwd=ROOT,
+        env=run_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_demo_superuser_password_is_generated_and_printed_once(run_env: dict[str, str]) -> None:
+    assert manage(run_env, "migrate", "--no-input").returncode == 0
+    first = manage(run_env, "bootstrap_demo")
+    second = manage(run_env, "bootstrap_demo")
+    assert "password:" in first.stdout
+    assert "password:" not in second.stdout
+    assert "exists" in second.stdout
+
+
+def test_web_answers_and_a_worker_on_the_embedded_broker_consumes_a_task(
+    run_env: dict[str, str], honcho: subprocess.Popen[str]
+) -> None:
+    login = f"http://127.0.0.1:{run_env['WEB_PORT']}/admin/login/"
+
+    def web_up() -> bool:
+        try:
+            return requests.get(login, timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_for(web_up, 60, "the web server")
+    sent = manage(run_env, "shell", "-c", "from integrations.tasks import ping; ping.delay('interactive')")
+    assert sent.returncode == 0, sent.stderr
+
+    database = Path(run_env["VAR_DIR"]) / "switchboard.sqlite3"
+
+    def heartbeat() -> bool:
+        with sqlite3.connect(database) as db:
+            return bool(db.execute("SELECT count(*) FROM integrations_workerheartbeat").fetchone()[0])
+
+    wait_for(heartbeat, 60, "the worker to consume the ping task")
+
+    # Ctrl-C stops them all.
+    os.killpg(honcho.pid, signal.SIGINT)
+    honcho.wait(timeout=30)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(login, timeout=2)
+
+
+def test_worker_refuses_to_start_with_a_ring_that_cannot_decrypt(run_env: dict[str, str]) -> None:
+    assert manage(run_env, "migrate", "--no-input").returncode == 0  # canary under the dev key
+    env = {**run_env, "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    worker = subprocess.run(
+        [str(BIN / "celery"), "-A", "portal", "worker", "--pool", "solo", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode != 0
+    assert "cannot decrypt the secrets stored" in worker.stdout + worker.stderr
