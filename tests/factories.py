@@ -4,8 +4,8 @@ import secrets
 from typing import Any
 
 import factory
-from django.utils import timezone
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from integrations.models import (
     AllowlistEntry,
