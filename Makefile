@@ -17,11 +17,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Local development runs with DEBUG on and generated keys under var/ unless .env says otherwise.
+# Local development: DEBUG on, generated keys under var/, and the sandbox vendors on loopback
+# (so outbound requests may target 127.0.0.1 over plain http).
 run: export DEBUG ?= true
+run: export ALLOW_PRIVATE_TARGETS ?= true
+run: export SIM_PORT_BASE ?= 8701
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py bootstrap_demo
+	$(BIN)/python manage.py bootstrap_demo --sim-port-base $(SIM_PORT_BASE)
 	$(BIN)/honcho start -f Procfile
 
 lint: $(STAMP)

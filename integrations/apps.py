@@ -11,8 +11,10 @@ class IntegrationsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from integrations import checks  # noqa: F401  (registers the system checks)
+        from integrations.roles import sync_groups
 
         post_migrate.connect(_ensure_key_canary, sender=self)
+        post_migrate.connect(sync_groups, sender=self)
 
 
 def _ensure_key_canary(**_: Any) -> None:

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from integrations.models import WorkerHeartbeat
+from integrations.services import testing
 
 
 @shared_task(name="integrations.tasks.ping")
@@ -14,3 +15,8 @@ def ping(queue: str = "interactive") -> None:
     WorkerHeartbeat.objects.update_or_create(
         hostname=socket.gethostname(), queue=queue, defaults={"seen_at": timezone.now()}
     )
+
+
+@shared_task(name="integrations.tasks.run_test")
+def run_test(test_run_id: int) -> None:
+    testing.execute(test_run_id)

@@ -10,6 +10,8 @@ from integrations.models import Integration
 from integrations.services.audit import CLI
 from integrations.services.integrations import create_integration
 from tests.factories import UserFactory
+from tests.sandbox import sandbox  # noqa: F401  (fixtures for every test module)
+from tests.workers import celery_worker, published  # noqa: F401
 
 
 @pytest.fixture

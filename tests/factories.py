@@ -17,6 +17,7 @@ from integrations.models import (
     Integration,
     WorkerHeartbeat,
 )
+from integrations.roles import sync_groups
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -32,6 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     @factory.post_generation
     def groups(self: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
+            sync_groups()  # a transactional test's flush may have emptied the tables
             for name in extracted:
                 self.groups.add(Group.objects.get(name=name))
         self.save()

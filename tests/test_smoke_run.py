@@ -3,6 +3,7 @@
 Real processes on a throw-away VAR_DIR (its own SQLite file and filesystem broker).
 """
 
+import json
 import os
 import signal
 import socket
@@ -29,10 +30,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_port_run(length: int) -> int:
+    """The first of `length` consecutive free ports (the simulators take N … N+4)."""
+    for _ in range(50):
+        base = free_port()
+        try:
+            socks = []
+            for port in range(base, base + length):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no run of free ports")
+
+
 @pytest.fixture
 def run_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "PORTAL_"))}
-    env.update(DEBUG="true", VAR_DIR=str(tmp_path / "var"), WEB_PORT=str(free_port()), PYTHONUNBUFFERED="1")
+    env.update(
+        DEBUG="true",
+        ALLOW_PRIVATE_TARGETS="true",
+        VAR_DIR=str(tmp_path / "var"),
+        WEB_PORT=str(free_port()),
+        SIM_PORT_BASE=str(free_port_run(5)),
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -59,6 +86,8 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 @pytest.fixture
 def honcho(run_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     assert manage(run_env, "migrate", "--no-input").returncode == 0
+    demo = manage(run_env, "bootstrap_demo", "--sim-port-base", run_env["SIM_PORT_BASE"])
+    assert demo.returncode == 0, demo.stderr
     process = subprocess.Popen(
         [str(BIN / "honcho"), "start", "-f", "Procfile"],
         cwd=ROOT,
@@ -85,7 +114,7 @@ def test_demo_superuser_password_is_generated_and_printed_once(run_env: dict[str
     assert "exists" in second.stdout
 
 
-def test_web_answers_and_a_worker_on_the_embedded_broker_consumes_a_task(
+def test_web_answers_a_worker_consumes_a_task_and_the_sandbox_vendors_answer(
     run_env: dict[str, str], honcho: subprocess.Popen[str]
 ) -> None:
     login = f"http://127.0.0.1:{run_env['WEB_PORT']}/admin/login/"
@@ -107,6 +136,12 @@ def test_web_answers_and_a_worker_on_the_embedded_broker_consumes_a_task(
             return bool(db.execute("SELECT count(*) FROM integrations_workerheartbeat").fetchone()[0])
 
     wait_for(heartbeat, 60, "the worker to consume the ping task")
+
+    # The sandbox integrations talk to the simulators honcho started.
+    for vendor in ("vcclive", "voipstudio", "collect", "ipscape", "voipcloud"):
+        tested = manage(run_env, "integrations", "test", f"sandbox-{vendor}", "--json")
+        assert tested.returncode == 0, tested.stdout + tested.stderr
+        assert json.loads(tested.stdout)["diagnosis"] == "ok"
 
     # Ctrl-C stops them all.
     os.killpg(honcho.pid, signal.SIGINT)

@@ -1,3 +1,3 @@
-from integrations.admin import audit, integrations, workers
+from integrations.admin import audit, integrations, runs, workers
 
-__all__ = ["audit", "integrations", "workers"]
+__all__ = ["audit", "integrations", "runs", "workers"]

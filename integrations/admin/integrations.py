@@ -6,19 +6,23 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html_join
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
+from integrations.admin import testing as test_views
 from integrations.admin.forms import CREDENTIAL_PREFIX, IntegrationForm, integration_form_for
-from integrations.models import AllowlistEntry, ApiToken, CredentialVersion, Integration
+from integrations.models import AllowlistEntry, ApiToken, CredentialVersion, Integration, TestRun
 from integrations.registry import VENDORS, get_connector, vendor_choices
-from integrations.services import audit, credentials
+from integrations.services import audit, credentials, testing
 from integrations.services.audit import Actor
 
 
@@ -77,19 +81,65 @@ class CredentialVersionInline(admin.TabularInline):
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
-    list_display = ["name", "vendor_label", "enabled", "effective_base_url", "credentials", "allowlist_size"]
+    list_display = [
+        "name",
+        "vendor_label",
+        "enabled",
+        "last_test",
+        "effective_base_url",
+        "credentials",
+        "allowlist_size",
+    ]
+    actions = ["test_connectivity"]
     list_filter = ["vendor", "enabled"]
     search_fields = ["name", "notes"]
     inlines = [CredentialVersionInline, AllowlistEntryInline, ApiTokenInline]
     form = IntegrationForm
 
     class Media:
-        js = ["integrations/reveal.js"]
+        js = ["integrations/reveal.js", "integrations/test_request.js"]
         css = {"all": ["integrations/admin.css"]}
 
     # --- list -----------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
-        return super().get_queryset(request).annotate(allowlist_count=Count("allowlist"))
+        latest = TestRun.objects.filter(integration=OuterRef("pk")).order_by("-created_at", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                allowlist_count=Count("allowlist", distinct=True),
+                last_test_diagnosis=Subquery(latest.values("diagnosis")[:1]),
+                last_test_title=Subquery(latest.values("diagnosis_title")[:1]),
+                last_test_at=Subquery(latest.values("created_at")[:1]),
+            )
+        )
+
+    @admin.display(description="last test", ordering="last_test_at")
+    def last_test(self, obj: Integration) -> SafeString | str:
+        at = getattr(obj, "last_test_at", None)
+        if at is None:
+            return "never"
+        code = getattr(obj, "last_test_diagnosis", "") or "pending"
+        css = "ok" if code == "ok" else ("pending" if code == "pending" else "bad")
+        return format_html(
+            '<span class="diagnosis {}" title="{}">{}</span> <span class="age">{} ago</span>',
+            css,
+            getattr(obj, "last_test_title", ""),
+            code,
+            timesince(at, timezone.now()).split(",")[0],
+        )
+
+    def has_run_test_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(testing.RUN_PERMISSION)
+
+    @admin.action(description="Test connectivity", permissions=["run_test"])
+    def test_connectivity(self, request: HttpRequest, queryset: QuerySet[Integration]) -> HttpResponseBase:
+        """Queue each integration's cheap test; the worker runs them in parallel."""
+        batch = TestRun.new_batch()
+        actor = Actor.from_request(request)
+        for integration in queryset:
+            testing.start(integration, None, {}, actor, via="connectivity", batch=batch)
+        return HttpResponseRedirect(reverse("admin:integrations_testrun_batch", args=[batch]))
 
     @admin.display(description="vendor", ordering="vendor")
     def vendor_label(self, obj: Integration) -> str:
@@ -226,12 +276,25 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     # --- reveal ---------------------------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
-        reveal = path(
-            "<int:pk>/reveal/<str:field>/",
-            self.admin_site.admin_view(require_POST(self.reveal_view)),
-            name="integrations_integration_reveal",
-        )
-        return [reveal, *super().get_urls()]
+        wrap, site = self.admin_site.admin_view, self.admin_site
+        return [
+            path(
+                "<int:pk>/reveal/<str:field>/",
+                wrap(require_POST(self.reveal_view)),
+                name="integrations_integration_reveal",
+            ),
+            path(
+                "<int:pk>/test/",
+                wrap(lambda request, pk: test_views.test_request_view(site, request, pk)),
+                name="integrations_integration_test",
+            ),
+            path(
+                "<int:pk>/test/preview/",
+                wrap(lambda request, pk: test_views.test_preview_view(site, request, pk)),
+                name="integrations_integration_test_preview",
+            ),
+            *super().get_urls(),
+        ]
 
     def reveal_view(self, request: HttpRequest, pk: int, field: str) -> HttpResponseBase:
         integration = get_object_or_404(Integration, pk=pk)

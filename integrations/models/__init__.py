@@ -3,6 +3,7 @@ from integrations.models.audit import AuditEvent
 from integrations.models.canary import KeyCanary
 from integrations.models.credentials import CredentialState, CredentialVersion
 from integrations.models.integrations import Integration
+from integrations.models.runs import RunStatus, TestRun
 from integrations.models.tokens import ApiToken
 from integrations.models.workers import WorkerHeartbeat
 
@@ -15,5 +16,7 @@ __all__ = [
     "CredentialVersion",
     "Integration",
     "KeyCanary",
+    "RunStatus",
+    "TestRun",
     "WorkerHeartbeat",
 ]

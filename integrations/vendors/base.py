@@ -4,11 +4,20 @@ Connectors import no models and no services (import-linter holds this): a servic
 data and stores what they return, so a connector can be tested with no database at all.
 """
 
+import contextlib
+import ipaddress
+import json
 import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from datetime import date, datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin
+
+from integrations.http import Auth, HttpError, HttpRequest, HttpResponse
+from integrations.vendors.catalogue import Endpoint
+from integrations.vendors.diagnosis import Code, Diagnosis, default
 
 Validator = Callable[[str], str | None]
 """Returns an error message for a bad value, None for a good one."""
@@ -55,6 +64,24 @@ class CredentialField:
             if error:
                 return error
         return None
+
+
+@dataclass(frozen=True)
+class Account:
+    """What a service hands a connector: public settings and a way to read one secret, lazily."""
+
+    base_url: str
+    public: Mapping[str, str]
+    secret: Callable[[str], str]
+    timezone: str = "UTC"
+
+    def has(self, name: str) -> bool:
+        return bool(self.public.get(name)) or bool(self.secret(name))
+
+
+class UnknownEndpoint(KeyError):
+    def __str__(self) -> str:
+        return f"unknown endpoint {self.args[0]!r}; this vendor offers: {self.args[1]}"
 
 
 class Connector:
@@ -117,3 +144,144 @@ class Connector:
                 if f.required and f.name not in present:
                     errors.setdefault(f.name, "is required")
         return errors
+
+    # --- the test catalogue and requests ------------------------------------------------------
+    host_patterns: ClassVar[tuple[str, ...]] = ()
+    """Host names the vendor serves from (`{label}` = one DNS label), for the netguard."""
+    endpoints: ClassVar[tuple[Endpoint, ...]] = ()
+    wording: ClassVar[Mapping[Code, tuple[str, str, tuple[str, ...]]]] = {}
+    """Vendor-specific (title, explanation, next steps) for the shared diagnosis codes."""
+
+    @classmethod
+    def endpoint(cls, key: str) -> Endpoint:
+        for endpoint in cls.endpoints:
+            if endpoint.key == key:
+                return endpoint
+        raise UnknownEndpoint(key, ", ".join(e.key for e in cls.endpoints))
+
+    @classmethod
+    def connectivity_endpoint(cls) -> Endpoint:
+        return next(e for e in cls.endpoints if e.connectivity)
+
+    @classmethod
+    def auth(cls, account: Account) -> Auth:
+        raise NotImplementedError
+
+    @classmethod
+    def format_value(cls, value: Any) -> str:
+        """How a typed parameter value is written in a query string or path."""
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, list | dict):
+            return json.dumps(value, separators=(",", ":"))
+        return str(value)
+
+    @classmethod
+    def build_request(cls, account: Account, endpoint: Endpoint, values: Mapping[str, Any]) -> HttpRequest:
+        """The request for cleaned parameter values (see `Endpoint.clean`)."""
+        present = {p.name: values[p.name] for p in endpoint.params if values.get(p.name) is not None}
+        # Path values go in typed, so a path can format them (e.g. "cdrs/{day:%Y/%m/%d}").
+        path_values = {p.name: present[p.name] for p in endpoint.params if p.in_path and p.name in present}
+        query = tuple(
+            (p.name, cls.format_value(present[p.name]))
+            for p in endpoint.params
+            if not (p.in_path or p.in_body) and p.name in present
+        )
+        body = {p.name: present[p.name] for p in endpoint.params if p.in_body and p.name in present}
+        return HttpRequest(
+            method=endpoint.method,
+            url=urljoin(account.base_url, endpoint.path.format(**path_values)),
+            params=query,
+            json=body or None,
+        )
+
+    # --- reading answers ----------------------------------------------------------------------
+    @classmethod
+    def error_text(cls, payload: Any) -> str:
+        """The vendor's own error words from a JSON error body ('' when there are none)."""
+        if isinstance(payload, dict):
+            for key in ("message", "error", "errors"):
+                value = payload.get(key)
+                if isinstance(value, str) and value:
+                    return value
+                if isinstance(value, list) and value:
+                    first = value[0]
+                    return str(first.get("message", first)) if isinstance(first, dict) else str(first)
+        return ""
+
+    @classmethod
+    def envelope_error(cls, payload: Any) -> str | None:
+        """An error a vendor reports inside a 200 answer (None when the envelope says success)."""
+        return None
+
+    @classmethod
+    def code_for_status(cls, status: int, message: str) -> Code:
+        if status == 401:
+            return Code.BAD_CREDENTIALS
+        if status == 403:
+            return Code.IP_NOT_ALLOWED
+        if status == 429:
+            return Code.RATE_LIMITED
+        if status >= 500:
+            return Code.VENDOR_ERROR
+        return Code.UNEXPECTED_RESPONSE
+
+    @classmethod
+    def interpret(cls, endpoint: Endpoint, response: HttpResponse) -> Diagnosis:
+        """Turn any HTTP answer into a diagnosis: success only when the vendor's envelope says so."""
+        try:
+            payload = response.json()
+        except HttpError:
+            payload = None
+        status = response.status_code
+        if 200 <= status < 300:
+            if payload is None:
+                return cls.diagnose(Code.UNEXPECTED_RESPONSE, status=status)
+            problem = cls.envelope_error(payload)
+            if problem is None:
+                return cls.diagnose(Code.OK, status=status)
+            return cls.diagnose(cls.code_for_status(400, problem), vendor_message=problem, status=status)
+        message = cls.error_text(payload) if payload is not None else ""
+        diagnosis = cls.diagnose(cls.code_for_status(status, message), vendor_message=message, status=status)
+        if status in (429, 503) and "retry-after" in {k.lower() for k in response.headers}:
+            retry = next(v for k, v in response.headers.items() if k.lower() == "retry-after")
+            diagnosis = diagnosis.but(retry_after=float(retry) if retry.isdigit() else None)
+        return diagnosis
+
+    @classmethod
+    def diagnose_error(cls, error: HttpError) -> Diagnosis:
+        code = Code(error.code)
+        message = str(error)
+        status = error.status_code
+        if status is not None and error.response is not None:
+            with contextlib.suppress(HttpError):
+                message = cls.error_text(error.response.json()) or message
+            # A login step refused with an HTTP answer: a firewall, a limit or an outage reads as
+            # such; anything else (VoIPstudio answers a bad password with 400) is bad credentials.
+            code = cls.code_for_status(status, message)
+            if code is Code.UNEXPECTED_RESPONSE and error.code == Code.BAD_CREDENTIALS and status >= 400:
+                code = Code.BAD_CREDENTIALS
+        return cls.diagnose(code, vendor_message=message, status=status)
+
+    @classmethod
+    def seen_address(cls, vendor_message: str) -> str | None:
+        """The client address a vendor reports in its refusal text, if it does."""
+        for candidate in re.findall(r"[0-9A-Fa-f.:]{3,45}", vendor_message):
+            try:
+                return str(ipaddress.ip_address(candidate.strip(".:")))
+            except ValueError:
+                continue
+        return None
+
+    @classmethod
+    def diagnose(cls, code: Code, *, vendor_message: str = "", status: int | None = None) -> Diagnosis:
+        diagnosis = default(code, cls.label)
+        if code in cls.wording:
+            title, explanation, steps = cls.wording[code]
+            diagnosis = diagnosis.but(title=title, explanation=explanation, next_steps=steps)
+        facts = (("HTTP status", str(status)),) if status is not None else ()
+        return diagnosis.but(
+            vendor_message=vendor_message, seen_address=cls.seen_address(vendor_message), facts=facts
+        )

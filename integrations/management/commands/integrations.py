@@ -5,9 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from integrations.management.commands._cli import CliError, parse_assignments, run_reporting_errors
-from integrations.models import AllowlistKind, Integration
+from integrations.models import AllowlistKind, Integration, TestRun
 from integrations.registry import VENDORS, UnknownVendor, get_connector
-from integrations.services import allowlists
+from integrations.services import allowlists, testing
 from integrations.services.audit import CLI
 from integrations.services.integrations import create_integration
 
@@ -30,8 +30,49 @@ def _describe(integration: Integration) -> dict[str, Any]:
         "credential_version": active.version if active else None,
         "account": dict(active.public_values) if active else {},
         "allowlist": {kind: integration.allowlist.filter(kind=kind).count() for kind in AllowlistKind.values},
-        "last_test": None,
+        "last_test": _last_test(integration),
     }
+
+
+def _last_test(integration: Integration) -> dict[str, Any] | None:
+    run = TestRun.objects.filter(integration=integration).first()
+    if run is None:
+        return None
+    return {
+        "at": run.created_at.isoformat(),
+        "endpoint": run.endpoint,
+        "status": run.status,
+        "diagnosis": run.diagnosis or None,
+        "ok": run.ok,
+    }
+
+
+def _test_result(run: TestRun) -> dict[str, Any]:
+    return {
+        "integration": run.integration.name,
+        "endpoint": run.endpoint,
+        "ok": run.ok,
+        "diagnosis": run.diagnosis or None,
+        "status_code": run.status_code,
+        "latency_ms": run.latency_ms,
+        "message": run.diagnosis_title or run.error,
+        "vendor_message": run.vendor_message,
+        "next_steps": run.next_steps,
+        "test_run": run.pk,
+    }
+
+
+def _test_text(result: dict[str, Any]) -> str:
+    latency = "—" if result["latency_ms"] is None else result["latency_ms"]
+    outcome = result["diagnosis"] or "failed"
+    lines = [
+        f"{result['integration']} {result['endpoint']}: {outcome} — {result['message']}",
+        f"  status {result['status_code'] or '—'}, {latency} ms",
+    ]
+    if result["vendor_message"]:
+        lines.append(f"  the vendor said: {result['vendor_message']}")
+    lines += [f"  next: {step}" for step in result["next_steps"]]
+    return "\n".join(lines)
 
 
 class Command(BaseCommand):
@@ -56,6 +97,12 @@ class Command(BaseCommand):
 
         lst = sub.add_parser("list", help="List integrations (never a secret).")
         lst.add_argument("--json", action="store_true")
+
+        test = sub.add_parser("test", help="Send a test request now and print the diagnosis.")
+        test.add_argument("name")
+        test.add_argument("--endpoint", help="An endpoint key (default: the connectivity test).")
+        test.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+        test.add_argument("--json", action="store_true")
 
         allow = sub.add_parser("allowlist", help="Show or change an integration's allowlist.")
         allow.add_argument("name")
@@ -111,6 +158,26 @@ class Command(BaseCommand):
             )
 
         run_reporting_errors(self, options["json"], action, text)
+
+    def do_test(self, options: dict[str, Any]) -> None:
+        outcome: dict[str, Any] = {}
+
+        def action() -> dict[str, Any]:
+            integration = _integration(options["name"])
+            params = {}
+            for pair in options["param"]:
+                key, sep, value = pair.partition("=")
+                if not sep:
+                    raise CliError(f"--param takes key=value, got {pair!r}")
+                params[key.strip()] = value
+            run = testing.start(integration, options["endpoint"], params, CLI, via="cli", inline=True)
+            outcome.update(_test_result(run))
+            return outcome
+
+        run_reporting_errors(self, options["json"], action, _test_text)
+        if outcome and not outcome["ok"]:
+            # Exit 0 only when the diagnosis is ok (scripts and monitors rely on it).
+            raise SystemExit(1)
 
     def do_allowlist(self, options: dict[str, Any]) -> None:
         def action() -> dict[str, Any]:

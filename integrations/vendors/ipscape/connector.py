@@ -1,12 +1,23 @@
 """ipSCAPE Platform API v3.0: HTTP Basic with the API token and the active one of two secret keys."""
 
-from integrations.vendors.base import HOST_LABEL, NOT_BLANK, Connector, CredentialField, one_of
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from integrations.http import Auth, BasicAuth
+from integrations.vendors.base import HOST_LABEL, NOT_BLANK, Account, Connector, CredentialField, one_of
+from integrations.vendors.catalogue import Endpoint, Param
+from integrations.vendors.diagnosis import Code
+
+
+def _minutes_ago(minutes: int) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 class Ipscape(Connector):
     key = "ipscape"
     label = "ipSCAPE"
     base_url_pattern = "https://{subdomain}.ipscape.com.au/platform-api/v3.0/"
+    host_patterns = ("{label}.ipscape.com.au",)
     credential_fields = (
         CredentialField("subdomain", "Subdomain", validators=(HOST_LABEL,)),
         CredentialField("api_token", "API token", secret=True, validators=(NOT_BLANK,)),
@@ -19,3 +30,50 @@ class Ipscape(Connector):
             validators=(one_of("1", "2"),),
         ),
     )
+    endpoints = (
+        Endpoint(
+            "activities",
+            "Activities over a window",
+            "GET",
+            "activities",
+            params=(
+                Param("createdTimestampFrom", "Created from", "datetime", default=lambda: _minutes_ago(1)),
+                Param("createdTimestampTo", "Created before", "datetime", default=lambda: _minutes_ago(0)),
+                Param("campaignId", "Campaign ID", "int", minimum=1),
+                Param("activityType", "Activity type", "choice", choices=("call.inbound", "call.outbound")),
+                Param("cursor", "Cursor", help_text="From a previous answer's metadata.nextUri"),
+            ),
+            connectivity=True,
+            description="ipSCAPE documents no ping: activities over the last minute are the cheapest read.",
+        ),
+    )
+    wording = {
+        Code.BAD_CREDENTIALS: (
+            "ipSCAPE rejected the API token or the active secret key",
+            "ipSCAPE refused the API token together with the active secret key. If a key was just rotated "
+            "in the ipSCAPE workspace, the stored one is now invalid.",
+            (
+                "Check which secret key is active on this integration and that it matches the workspace.",
+                "If you rotated a key, paste the new one and switch to it with the rotation wizard.",
+            ),
+        ),
+    }
+
+    @classmethod
+    def auth(cls, account: Account) -> Auth:
+        active = account.public.get("active_key", "1")
+        return BasicAuth(lambda: account.secret("api_token"), lambda: account.secret(f"secret_key_{active}"))
+
+    @classmethod
+    def format_value(cls, value: Any) -> str:
+        if isinstance(value, datetime):
+            # ipSCAPE's own format: 2020-07-06T13:11:06+1000; a time typed without a zone is UTC.
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+            return aware.strftime("%Y-%m-%dT%H:%M:%S%z")
+        return super().format_value(value)
+
+    @classmethod
+    def envelope_error(cls, payload: Any) -> str | None:
+        if isinstance(payload, dict) and isinstance(payload.get("items"), list):
+            return None
+        return cls.error_text(payload) or "the answer has no 'items' list"

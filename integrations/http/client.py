@@ -1,0 +1,302 @@
+"""The one outbound HTTP client: timeouts, bounded retries, a size cap, netguard, typed errors.
+
+It returns a response for any HTTP status (the caller decides what a 404 means; ``error_for_status``
+maps the usual ones) and raises typed errors for transport failures.  It logs one line per attempt:
+method, host, path, status and milliseconds; never a header, a body or a query string.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from ._transport import TRANSPORT_ERRORS, new_session, translate
+from .errors import BadResponse, HttpError, parse_retry_after
+from .netguard import TargetPolicy, check_url
+from .redact import Redactor
+
+if TYPE_CHECKING:
+    import requests
+
+    from .auth import Auth
+
+log = logging.getLogger("integrations.http")
+T = TypeVar("T")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+CHUNK = 64 * 1024
+LOG_LINE = "%s %s%s -> %s in %dms"  # method, host, path, status or error type, milliseconds
+
+
+@dataclass(frozen=True, repr=False)
+class HttpRequest:
+    method: str
+    url: str
+    params: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    idempotent: bool | None = None
+
+    @property
+    def is_idempotent(self) -> bool:
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.method.upper() in IDEMPOTENT_METHODS
+
+    def with_headers(self, headers: Mapping[str, str] | None = None, /, **more: str) -> HttpRequest:
+        """A copy with these headers set; a name given again replaces the old one, whatever its case."""
+        merged = dict(self.headers)
+        for name, value in {**(headers or {}), **more}.items():
+            for existing in [k for k in merged if k.lower() == name.lower()]:
+                del merged[existing]
+            merged[name] = value
+        return replace(self, headers=merged)
+
+    def __repr__(self) -> str:
+        # Headers, params, body and even the path (VoIPstudio revokes a token by putting it in the
+        # path) may carry credentials, and a repr ends up in tracebacks and logs: host only.
+        return f"<HttpRequest {self.method} {_host(self.url)}>"
+
+
+@dataclass(repr=False)
+class HttpResponse:
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed_ms: float
+    url: str
+    attempts: int
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        """A header by name, case-insensitively."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+
+    def text(self) -> str:
+        charset = "utf-8"
+        for param in (self.header("Content-Type") or "").split(";")[1:]:
+            key, _, value = param.strip().partition("=")
+            if key.lower() == "charset" and value:
+                charset = value.strip("\"'")
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:  # an unknown charset name
+            return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON whatever Content-Type says (VCC Live serves JSON as text/plain)."""
+        host = urlsplit(self.url).hostname or "the vendor"
+        prefix = f"{host} did not answer with JSON (HTTP {self.status_code}"
+        if "html" in self.content_type or self.body.lstrip()[:1] == b"<":
+            raise BadResponse(f"{prefix}: an HTML page)", response=self)
+        if not self.body.strip():
+            raise BadResponse(f"{prefix}: an empty body)", response=self)
+        try:
+            return jsonlib.loads(self.body.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise BadResponse(f"{prefix}: not UTF-8)", response=self) from None
+        except jsonlib.JSONDecodeError as exc:
+            # The position, never the document: the body may hold anything.
+            where = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            raise BadResponse(f"{prefix}: malformed, {where})", response=self) from None
+
+    def __repr__(self) -> str:
+        return f"<HttpResponse {self.status_code} from {_host(self.url)}, {len(self.body)} bytes>"
+
+
+class HttpClient:
+    def __init__(
+        self,
+        *,
+        policy: TargetPolicy,
+        redactor: Redactor | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        max_attempts: int = 3,
+        backoff_base: float = 0.5,
+        backoff_max: float = 8.0,
+        max_retry_after: float = 30.0,
+        max_bytes: int = 5_000_000,
+        verify: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        user_agent: str = "Switchboard/0.1",
+    ) -> None:
+        self.policy = policy
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_retry_after = max_retry_after
+        self.max_bytes = max_bytes
+        self.verify = verify
+        self.sleep = sleep
+        # With private targets allowed there is nothing for the rebinding guard to refuse.
+        self._session = new_session(guarded=not policy.allow_private, user_agent=user_agent)
+
+    # ---- public ----------------------------------------------------------------------------
+    def send(self, request: HttpRequest, auth: Auth | None = None) -> HttpResponse:
+        original = request
+        if auth is not None:
+            request = auth.apply(self, request)
+        response = self._send_with_retries(request)
+        # A 401 may only mean the session token expired: refresh (or log in) once and try again.
+        if auth is not None and response.status_code == 401 and auth.refresh(self):
+            earlier = response.attempts
+            response = self._send_with_retries(auth.apply(self, original))
+            response.attempts += earlier
+        return response
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ---- retries ---------------------------------------------------------------------------
+    def _send_with_retries(self, request: HttpRequest) -> HttpResponse:
+        idempotent = request.is_idempotent
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.max_attempts
+            try:
+                response = self._attempt(request, attempt)
+            except HttpError as exc:
+                # Transport failures are retried only where sending twice is harmless.
+                if exc.permanent or not idempotent or last:
+                    raise
+                self.sleep(self._backoff(attempt))
+                continue
+            wait = self._retry_wait(response, idempotent, attempt)
+            if wait is None or last:
+                return response
+            self.sleep(wait)
+
+    def _retry_wait(self, response: HttpResponse, idempotent: bool, attempt: int) -> float | None:
+        """Seconds to wait before another attempt, or None to return this response."""
+        status = response.status_code
+        if status in (429, 503):
+            retry_after = parse_retry_after(response.header("Retry-After"))
+            if retry_after is not None:
+                # The vendor did not act on the request, so any method may be sent again; but a
+                # wait longer than the bound is the caller's business (a scheduled retry).
+                return retry_after if retry_after <= self.max_retry_after else None
+        if status in RETRY_STATUSES and idempotent:
+            return self._backoff(attempt)
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential backoff with full jitter, so workers that failed together do not return together.
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0.0, ceiling)  # noqa: S311 (jitter, not cryptography)
+
+    # ---- one attempt -----------------------------------------------------------------------
+    def _attempt(self, request: HttpRequest, attempt: int) -> HttpResponse:
+        host = _host(request.url)
+        path = self.redactor.text(urlsplit(request.url).path or "/")  # a vendor may put a token in the path
+        method = request.method.upper()
+        started = time.monotonic()
+        try:
+            response = self._exchange(request, method, f"{host}{path}", attempt, started)
+        except HttpError as exc:
+            log.info(LOG_LINE, method, host, path, type(exc).__name__, _ms(started))
+            raise
+        log.info(LOG_LINE, method, host, path, response.status_code, response.elapsed_ms)
+        return response
+
+    def _exchange(
+        self, request: HttpRequest, method: str, where: str, attempt: int, started: float
+    ) -> HttpResponse:
+        check_url(request.url, self.policy)
+
+        def call() -> requests.Response:
+            return self._session.request(
+                method,
+                request.url,
+                params=list(request.params),
+                headers=dict(request.headers),
+                json=request.json,
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,  # a redirect to another host would bypass netguard
+                stream=True,
+                verify=self.verify,
+            )
+
+        raw = self._guard(call, method, where)
+        try:
+            body, too_big = self._guard(lambda: self._read(raw), method, where)
+        finally:
+            raw.close()
+        response = HttpResponse(
+            status_code=raw.status_code,
+            headers=dict(raw.headers),
+            body=body,
+            elapsed_ms=_ms(started),
+            url=raw.url,
+            attempts=attempt,
+            truncated=too_big,
+        )
+        if too_big:
+            message = f"response larger than {self.max_bytes} bytes from {where}"
+            raise BadResponse(message, response=response)
+        return response
+
+    def _read(self, raw: requests.Response) -> tuple[bytes, bool]:
+        """The body, stopping past the cap: (at most max_bytes bytes, whether there was more)."""
+        declared = raw.headers.get("Content-Length", "")
+        # A HEAD answer declares the length of a body it does not send.
+        if raw.request.method != "HEAD" and declared.isdigit() and int(declared) > self.max_bytes:
+            return b"", True
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in raw.iter_content(CHUNK):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_bytes:
+                return b"".join(chunks)[: self.max_bytes], True
+        return b"".join(chunks), False
+
+    def _guard(self, fn: Callable[[], T], method: str, where: str) -> T:
+        """Run fn; a transport exception becomes a typed error raised with no chained cause."""
+        try:
+            return fn()
+        except TRANSPORT_ERRORS as exc:
+            failure = translate(
+                exc,
+                method=method,
+                where=where,
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+            )
+        # Raised outside the except block: the requests exception (whose text quotes the URL) is
+        # neither the cause nor the context of what callers see.
+        raise failure
+
+
+def _host(url: str) -> str:
+    """host[:port] without user-info."""
+    return urlsplit(url).netloc.rpartition("@")[2]
+
+
+def _ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000.0

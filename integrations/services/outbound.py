@@ -1,0 +1,53 @@
+"""What a service hands a connector and the HTTP client for one integration."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from integrations.http import Redactor, TargetPolicy
+from integrations.models import Integration
+from integrations.vendors.base import Account
+
+
+class NotReady(Exception):
+    """The integration cannot make requests yet (no credentials, no address)."""
+
+
+def account_for(integration: Integration) -> Account:
+    active = integration.active_credentials
+    if active is None:
+        raise NotReady(f"{integration} has no credentials yet: store them on the integration first.")
+    if not integration.base_url:
+        raise NotReady(f"{integration} has no base URL: set the account fields or a base URL override.")
+    # Secrets are read (decrypted) one at a time, only when the auth step asks for them.
+    return Account(
+        base_url=integration.base_url,
+        public=dict(active.public_values),
+        secret=active.secret,
+        timezone=integration.timezone,
+    )
+
+
+def policy_for(integration: Integration) -> TargetPolicy:
+    connector = integration.connector
+    host = urlsplit(integration.base_url).hostname or ""
+    # A typed base URL counts as approved; so does a vendor address that is wholly the customer's
+    # own host name (VoIPcloud's PBX host), since an admin typed that too.
+    approved = (host,) if (integration.base_url_override or not connector.host_patterns) and host else ()
+    return TargetPolicy(
+        host_patterns=connector.host_patterns,
+        approved_hosts=approved,
+        allow_private=settings.ALLOW_PRIVATE_TARGETS,
+    )
+
+
+def redactor_for(integration: Integration) -> Redactor:
+    """A redactor that knows every secret of the active credentials, before anything is sent."""
+    redactor = Redactor()
+    active = integration.active_credentials
+    if active is not None:
+        for name in integration.connector.sensitive_fields():
+            value = active.secret(name)
+            if value:
+                redactor.add(value)
+    return redactor

@@ -1,0 +1,234 @@
+"""The "Test API request" workflow: preview, start (queued or inline), execute, diagnose."""
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from celery import current_app
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.http import HttpClient, HttpError, HttpRequest, HttpResponse, Redactor
+from integrations.models import AllowlistKind, Integration, RunStatus, TestRun
+from integrations.services import audit
+from integrations.services.audit import Actor
+from integrations.services.curl import curl_command
+from integrations.services.outbound import NotReady, account_for, policy_for, redactor_for
+from integrations.vendors.base import UnknownEndpoint
+from integrations.vendors.catalogue import Endpoint
+from integrations.vendors.diagnosis import Code, Diagnosis
+
+log = logging.getLogger(__name__)
+
+RUN_PERMISSION = "integrations.run_test"
+RUN_TEST_TASK = "integrations.tasks.run_test"
+EXCERPT_LIMIT = 20_000
+
+
+@dataclass
+class RequestPreview:
+    """The exact request a Send would make, secrets masked, plus a copyable curl line."""
+
+    endpoint: Endpoint
+    errors: dict[str, str] = field(default_factory=dict)
+    method: str = ""
+    url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    curl: str = ""
+
+
+def full_url(request: HttpRequest) -> str:
+    return f"{request.url}?{urlencode(request.params)}" if request.params else request.url
+
+
+def endpoint_of(integration: Integration, key: str | None) -> Endpoint:
+    connector = integration.connector
+    if not key:
+        return connector.connectivity_endpoint()
+    try:
+        return connector.endpoint(key)
+    except UnknownEndpoint as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def preview(integration: Integration, endpoint_key: str | None, values: Mapping[str, str]) -> RequestPreview:
+    endpoint = endpoint_of(integration, endpoint_key)
+    cleaned, errors = endpoint.clean(values)
+    result = RequestPreview(endpoint=endpoint, errors=errors)
+    if errors:
+        return result
+    connector = integration.connector
+    account = account_for(integration)
+    request = connector.build_request(account, endpoint, cleaned)
+    redactor = redactor_for(integration)
+    headers = dict(connector.auth(account).preview_headers())
+    headers.update(request.headers)
+    if request.json is not None:
+        headers["Content-Type"] = "application/json"
+    result.method = request.method
+    result.url = redactor.url(full_url(request))
+    result.headers = redactor.headers(headers)
+    result.body = redactor.text(json.dumps(request.json, indent=2)) if request.json is not None else ""
+    result.curl = curl_command(connector, account, request)
+    return result
+
+
+def start(
+    integration: Integration,
+    endpoint_key: str | None,
+    values: Mapping[str, str],
+    actor: Actor,
+    *,
+    via: str = "admin",
+    batch: uuid.UUID | None = None,
+    inline: bool = False,
+) -> TestRun:
+    """Record a queued run (audited) and hand it to the `interactive` queue, or run it here."""
+    if not actor.has_perm(RUN_PERMISSION):
+        raise PermissionDenied("You may not run test requests.")
+    endpoint = endpoint_of(integration, endpoint_key)
+    _, errors = endpoint.clean(values)
+    if errors:
+        raise ValidationError({name: [f"{name}: {message}"] for name, message in errors.items()})
+    with transaction.atomic():
+        run = TestRun.objects.create(
+            integration=integration,
+            endpoint=endpoint.key,
+            endpoint_label=endpoint.label,
+            params={k: v for k, v in values.items() if v != ""},
+            requested_by=actor.user,
+            requested_via=via,
+            batch=batch,
+        )
+        audit.record(
+            "test.run", actor, run, integration=integration, details={"endpoint": endpoint.key, "via": via}
+        )
+        if not inline:
+            # By name: tasks sit above services in the layers, and the message carries the id only.
+            transaction.on_commit(lambda: current_app.send_task(RUN_TEST_TASK, args=[run.pk]))
+    if inline:
+        return execute(run.pk)
+    return run
+
+
+def execute(run_id: int) -> TestRun:
+    """Send the run's request and store what happened. Safe to call twice (a redelivered task)."""
+    run = TestRun.objects.select_related("integration").get(pk=run_id)
+    if run.is_done:
+        return run
+    run.status, run.started_at = RunStatus.RUNNING, timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    redactor = Redactor()
+    try:
+        redactor = redactor_for(run.integration)
+        diagnosis = _send(run, redactor)
+    except NotReady as exc:
+        run.status, run.error = RunStatus.FAILED, str(exc)
+    except Exception as exc:
+        # Never log the exception object itself: its text may hold a URL or a vendor's echo.
+        run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {redactor.text(str(exc))}"
+        log.error("test run %s failed inside the portal: %s", run.pk, type(exc).__name__)
+    else:
+        run.status = RunStatus.FINISHED
+        _store_diagnosis(run, with_allowlist_facts(run.integration, diagnosis))
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def _send(run: TestRun, redactor: Redactor) -> Diagnosis:
+    integration = run.integration
+    connector = integration.connector
+    endpoint = connector.endpoint(run.endpoint)
+    cleaned, errors = endpoint.clean(run.params)
+    if errors:
+        raise NotReady("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    account = account_for(integration)
+    request = connector.build_request(account, endpoint, cleaned)
+    auth = connector.auth(account)
+    run.request_method = request.method
+    run.request_url = redactor.url(full_url(request))
+    run.request_headers = redactor.headers({**auth.preview_headers(), **request.headers})
+    run.request_body = redactor.text(json.dumps(request.json, indent=2)) if request.json is not None else ""
+    started = time.monotonic()
+    response: HttpResponse | None
+    with HttpClient(
+        policy=policy_for(integration),
+        redactor=redactor,
+        connect_timeout=settings.OUTBOUND_CONNECT_TIMEOUT,
+        read_timeout=settings.OUTBOUND_READ_TIMEOUT,
+    ) as client:
+        try:
+            response = client.send(request, auth=auth)
+            diagnosis = connector.interpret(endpoint, response)
+        except HttpError as exc:
+            response = exc.response
+            diagnosis = connector.diagnose_error(exc)
+    run.total_ms = int((time.monotonic() - started) * 1000)
+    if response is not None:
+        _store_response(run, response, redactor)
+    return diagnosis.but(vendor_message=redactor.text(diagnosis.vendor_message))
+
+
+def _store_response(run: TestRun, response: HttpResponse, redactor: Redactor) -> None:
+    run.status_code = response.status_code
+    run.latency_ms = int(response.elapsed_ms)
+    run.attempts = response.attempts
+    run.response_headers = redactor.headers(response.headers)
+    body = redactor.body(response.body, response.content_type)
+    run.response_truncated = response.truncated or len(body) > EXCERPT_LIMIT
+    run.response_excerpt = body[:EXCERPT_LIMIT]
+
+
+def _store_diagnosis(run: TestRun, diagnosis: Diagnosis) -> None:
+    run.diagnosis = diagnosis.code.value
+    run.diagnosis_title = diagnosis.title
+    run.diagnosis_detail = diagnosis.explanation
+    run.next_steps = list(diagnosis.next_steps)
+    run.vendor_message = diagnosis.vendor_message
+    run.facts = [list(pair) for pair in diagnosis.facts]
+
+
+def with_allowlist_facts(integration: Integration, diagnosis: Diagnosis) -> Diagnosis:
+    """For an address refusal: which address we call from, and is it on our vendor-side list?"""
+    if diagnosis.code not in (Code.IP_NOT_ALLOWED, Code.AUTH_OR_IP):
+        return diagnosis
+    label = integration.vendor_label
+    egress = list(settings.PORTAL_EGRESS_IPS)
+    source = "PORTAL_EGRESS_IPS"
+    if not egress and diagnosis.seen_address:
+        egress, source = [diagnosis.seen_address], f"{label}'s own error message"
+    facts = list(diagnosis.facts)
+    steps = list(diagnosis.next_steps)
+    if not egress:
+        facts.append(("Portal egress address", "unknown"))
+        steps.append("Set PORTAL_EGRESS_IPS to the portal's public address(es) so this page can check them.")
+        return diagnosis.but(facts=tuple(facts), next_steps=tuple(steps))
+    registered = [e for e in integration.allowlist.filter(kind=AllowlistKind.VENDOR)]
+    for address in egress:
+        listed = any(entry.contains(address) for entry in registered)
+        where = "is on" if listed else "is NOT on"
+        facts.append(
+            (
+                "Portal egress address",
+                f"{address} (from {source}) {where} this integration's vendor allowlist",
+            )
+        )
+        if not listed:
+            steps.append(
+                f"Register {address} in {label}'s allowlist, then record it here "
+                f"(allowlist kind 'vendor') so the portal knows it is registered."
+            )
+    if all(any(e.contains(a) for e in registered) for a in egress):
+        steps.append(
+            f"Our records say {', '.join(egress)} is registered at {label}: "
+            "check it was saved (and applied) there."
+        )
+    return diagnosis.but(facts=tuple(facts), next_steps=tuple(steps))
