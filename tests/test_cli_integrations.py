@@ -203,3 +203,25 @@ def test_allowlist_of_an_unknown_integration_is_a_clear_error(db: None) -> None:
     code, result = run("allowlist", "nope", "list")
     assert code == 1
     assert "no integration named 'nope'" in result["error"]
+
+
+def test_cli_test_prints_the_contract_and_exits_0_only_when_ok(sandbox: Any) -> None:
+    box = sandbox("voipcloud")
+    code, ok = run("test", box.integration.name)
+    assert code == 0
+    assert {"integration", "endpoint", "ok", "diagnosis", "status_code", "latency_ms", "message"} <= set(ok)
+    assert (ok["endpoint"], ok["ok"], ok["diagnosis"], ok["status_code"]) == ("system_status", True, "ok", 200)
+
+    code, with_params = run("test", box.integration.name, "--endpoint", "user_calls", "--param", "limit=2")
+    assert code == 0 and with_params["diagnosis"] == "ok"
+
+    box.app.configure(fault="500")
+    code, failed = run("test", box.integration.name)
+    assert code == 1
+    assert failed["diagnosis"] == "vendor_error"
+
+    code, bad = run("test", box.integration.name, "--endpoint", "user_calls", "--param", "limit=9999")
+    assert code == 1
+    assert "limit: must be at most 500" in bad["error"]
+    code, unknown = run("test", box.integration.name, "--endpoint", "nope")
+    assert code == 1 and "unknown endpoint 'nope'" in unknown["error"]

@@ -112,7 +112,7 @@ def start(
         )
         if not inline:
             # By name: tasks sit above services in the layers, and the message carries the id only.
-            transaction.on_commit(lambda: current_app.send_task(RUN_TEST_TASK, args=[run.pk]))
+            transaction.on_commit(lambda: current_app.send_task(RUN_TEST_TASK, args=[run.pk], queue="interactive"))
     if inline:
         return execute(run.pk)
     return run
@@ -223,8 +223,8 @@ def with_allowlist_facts(integration: Integration, diagnosis: Diagnosis) -> Diag
         )
         if not listed:
             steps.append(
-                f"Register {address} in {label}'s allowlist, then record it here "
-                f"(allowlist kind 'vendor') so the portal knows it is registered."
+                f"The address to register is {address}; once it is, record it on this integration "
+                "(allowlist kind 'vendor') so the portal knows."
             )
     if all(any(e.contains(a) for e in registered) for a in egress):
         steps.append(

@@ -1,0 +1,71 @@
+"""The contract every registered vendor keeps: fields, endpoints, and a simulator that answers."""
+
+from datetime import date
+
+import pytest
+
+from integrations.registry import VENDORS, get_connector
+from integrations.services import testing
+from integrations.services.audit import CLI
+from integrations.simkit.sandbox import BASE_PATHS, SANDBOX_PORT_OFFSETS
+from integrations.vendors.catalogue import KINDS
+from tests.sandbox import SandboxFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("key", list(VENDORS))
+def test_vendor_declares_a_usable_catalogue(key: str) -> None:
+    connector = get_connector(key)
+    assert connector.label and connector.credential_fields
+    assert len([e for e in connector.endpoints if e.connectivity]) == 1, "exactly one connectivity test"
+    keys = [e.key for e in connector.endpoints]
+    assert len(keys) == len(set(keys))
+    for endpoint in connector.endpoints:
+        assert endpoint.method in {"GET", "POST", "PUT", "PATCH", "DELETE"}
+        for param in endpoint.params:
+            assert param.kind in KINDS
+            if param.in_path:
+                assert "{" + param.name in endpoint.path
+        cleaned, errors = endpoint.clean(endpoint.initial())
+        required_blank = {p.name for p in endpoint.params if p.required and not p.initial()}
+        assert set(errors) == required_blank, (endpoint.key, errors)
+    assert key in SANDBOX_PORT_OFFSETS and key in BASE_PATHS, "every vendor has a simulator in the sandbox"
+
+
+@pytest.mark.parametrize("key", list(VENDORS))
+def test_simulator_answers_every_get_endpoint_with_its_defaults(sandbox: SandboxFactory, key: str) -> None:
+    box = sandbox(key)
+    required = {"day": date.today().isoformat(), "projectid": "1"}
+    for endpoint in get_connector(key).endpoints:
+        if endpoint.method != "GET":
+            continue
+        params = {p.name: required[p.name] for p in endpoint.params if p.required and p.name in required}
+        run = testing.start(box.integration, endpoint.key, params, CLI, via="cli", inline=True)
+        assert run.diagnosis == "ok", (endpoint.key, run.diagnosis_title, run.response_excerpt[:300])
+
+
+def test_voipcloud_call_to_number_checks_e164_before_sending(sandbox: SandboxFactory) -> None:
+    from django.core.exceptions import ValidationError
+
+    box = sandbox("voipcloud")
+    with pytest.raises(ValidationError, match="E.164"):
+        testing.start(box.integration, "call_to_number", {"user_number": "201", "destination": "0291234567"}, CLI)
+    run = testing.start(
+        box.integration, "call_to_number", {"user_number": "201", "destination": "+61291234567"}, CLI, inline=True
+    )
+    assert run.diagnosis == "ok"
+    assert '"destination": "+61291234567"' in run.request_body
+
+
+def test_voipstudio_between_filter_is_refused_before_sending(sandbox: SandboxFactory) -> None:
+    from django.core.exceptions import ValidationError
+
+    box = sandbox("voipstudio")
+    between = '[{"operator": "between", "property": "calldate", "value": ["2026-11-01", "2026-11-02"]}]'
+    with pytest.raises(ValidationError, match="does not support 'between'"):
+        testing.start(box.integration, "cdrs", {"filter": between}, CLI)
+    good = '[{"operator": "gte", "property": "calldate", "value": "2026-11-01 00:00:00"}]'
+    run = testing.start(box.integration, "cdrs", {"filter": good, "limit": "5"}, CLI, inline=True)
+    assert run.diagnosis == "ok"
+    assert "filter=" in run.request_url
