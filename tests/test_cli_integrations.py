@@ -210,7 +210,12 @@ def test_cli_test_prints_the_contract_and_exits_0_only_when_ok(sandbox: Any) -> 
     code, ok = run("test", box.integration.name)
     assert code == 0
     assert {"integration", "endpoint", "ok", "diagnosis", "status_code", "latency_ms", "message"} <= set(ok)
-    assert (ok["endpoint"], ok["ok"], ok["diagnosis"], ok["status_code"]) == ("system_status", True, "ok", 200)
+    assert (ok["endpoint"], ok["ok"], ok["diagnosis"], ok["status_code"]) == (
+        "system_status",
+        True,
+        "ok",
+        200,
+    )
 
     code, with_params = run("test", box.integration.name, "--endpoint", "user_calls", "--param", "limit=2")
     assert code == 0 and with_params["diagnosis"] == "ok"

@@ -35,7 +35,9 @@ def test_private_targets_are_blocked(settings: Any, base_url: str) -> None:
     assert run.status_code is None
 
 
-def test_a_host_resolving_to_a_private_address_is_blocked(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_host_resolving_to_a_private_address_is_blocked(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The vendor's own pattern, but DNS answers a private address: refused after resolution."""
     import socket
 

@@ -27,7 +27,7 @@ def test_vendor_declares_a_usable_catalogue(key: str) -> None:
             assert param.kind in KINDS
             if param.in_path:
                 assert "{" + param.name in endpoint.path
-        cleaned, errors = endpoint.clean(endpoint.initial())
+        _, errors = endpoint.clean(endpoint.initial())
         required_blank = {p.name for p in endpoint.params if p.required and not p.initial()}
         assert set(errors) == required_blank, (endpoint.key, errors)
     assert key in SANDBOX_PORT_OFFSETS and key in BASE_PATHS, "every vendor has a simulator in the sandbox"
@@ -49,10 +49,16 @@ def test_voipcloud_call_to_number_checks_e164_before_sending(sandbox: SandboxFac
     from django.core.exceptions import ValidationError
 
     box = sandbox("voipcloud")
-    with pytest.raises(ValidationError, match="E.164"):
-        testing.start(box.integration, "call_to_number", {"user_number": "201", "destination": "0291234567"}, CLI)
+    with pytest.raises(ValidationError, match=r"E\.164"):
+        testing.start(
+            box.integration, "call_to_number", {"user_number": "201", "destination": "0291234567"}, CLI
+        )
     run = testing.start(
-        box.integration, "call_to_number", {"user_number": "201", "destination": "+61291234567"}, CLI, inline=True
+        box.integration,
+        "call_to_number",
+        {"user_number": "201", "destination": "+61291234567"},
+        CLI,
+        inline=True,
     )
     assert run.diagnosis == "ok"
     assert '"destination": "+61291234567"' in run.request_body

@@ -112,7 +112,9 @@ def start(
         )
         if not inline:
             # By name: tasks sit above services in the layers, and the message carries the id only.
-            transaction.on_commit(lambda: current_app.send_task(RUN_TEST_TASK, args=[run.pk], queue="interactive"))
+            transaction.on_commit(
+                lambda: current_app.send_task(RUN_TEST_TASK, args=[run.pk], queue="interactive")
+            )
     if inline:
         return execute(run.pk)
     return run

@@ -9,15 +9,24 @@ import ipaddress
 import json
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from integrations.http import Auth, HttpError, HttpRequest, HttpResponse
+from integrations.http import (
+    Auth,
+    BadResponse,
+    HttpClient,
+    HttpError,
+    HttpRequest,
+    HttpResponse,
+    error_for_status,
+)
 from integrations.vendors.catalogue import Endpoint
 from integrations.vendors.diagnosis import Code, Diagnosis, default
+from integrations.vendors.resources import Call, Page, Resource
 
 Validator = Callable[[str], str | None]
 """Returns an error message for a bad value, None for a good one."""
@@ -82,6 +91,11 @@ class Account:
 class UnknownEndpoint(KeyError):
     def __str__(self) -> str:
         return f"unknown endpoint {self.args[0]!r}; this vendor offers: {self.args[1]}"
+
+
+class UnknownResource(KeyError):
+    def __str__(self) -> str:
+        return f"unknown resource {self.args[0]!r}; this vendor offers: {self.args[1]}"
 
 
 class Connector:
@@ -285,3 +299,57 @@ class Connector:
         return diagnosis.but(
             vendor_message=vendor_message, seen_address=cls.seen_address(vendor_message), facts=facts
         )
+
+    # --- pulls ----------------------------------------------------------------------------------
+    resources: ClassVar[tuple[Resource, ...]] = ()
+
+    @classmethod
+    def resource(cls, key: str) -> Resource:
+        for resource in cls.resources:
+            if resource.key == key:
+                return resource
+        raise UnknownResource(key, ", ".join(r.key for r in cls.resources) or "nothing")
+
+    @classmethod
+    def get_json(cls, client: HttpClient, auth: Auth, request: HttpRequest) -> Any:
+        """Send; raise the typed error for a refusal; return the payload when the envelope is good."""
+        response = client.send(request, auth=auth)
+        error = error_for_status(response)
+        if error is not None:
+            raise error
+        payload = response.json()
+        problem = cls.envelope_error(payload)
+        if problem is not None:
+            raise BadResponse(f"{cls.label}: {problem}", status_code=response.status_code, response=response)
+        return payload
+
+    @classmethod
+    def fetch_pages(
+        cls,
+        client: HttpClient,
+        auth: Auth,
+        account: Account,
+        resource: Resource,
+        since: datetime,
+        until: datetime,
+    ) -> Iterator[Page]:
+        """Walk `resource` to its last page for records timed in [since, until] (aware datetimes).
+
+        Memory stays bounded by one page: pages are yielded as they arrive.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def row_id(cls, resource: Resource, row: Mapping[str, Any]) -> str:
+        """The vendor's id of a row: unique per integration and resource."""
+        raise NotImplementedError
+
+    @classmethod
+    def row_time(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime | None:
+        """The row's watermark time, aware (naive vendor times are read in `tz`)."""
+        raise NotImplementedError
+
+    @classmethod
+    def to_call(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
+        """A call-like row, normalised (only for resources of kind CALLS)."""
+        raise NotImplementedError

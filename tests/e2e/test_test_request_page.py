@@ -19,7 +19,12 @@ def open_test_page(page: Page, base: str, name: str) -> None:
 
 
 def test_admin_sends_a_test_request_and_reads_the_diagnosis(
-    page: Page, live_server: Any, sandbox: SandboxFactory, celery_worker: Any, screenshot_dir: Path, canary: str
+    page: Page,
+    live_server: Any,
+    sandbox: SandboxFactory,
+    celery_worker: Any,
+    screenshot_dir: Path,
+    canary: str,
 ) -> None:
     UserFactory.create(username="boss", is_superuser=True)
     sandbox("voipcloud", name="pbx", api_key=canary, credentials={"api_key": canary})
@@ -46,11 +51,20 @@ def test_admin_sends_a_test_request_and_reads_the_diagnosis(
 
 
 def test_support_tests_and_sees_the_diagnosis_but_no_secret(
-    page: Page, live_server: Any, sandbox: SandboxFactory, celery_worker: Any, screenshot_dir: Path, canary: str
+    page: Page,
+    live_server: Any,
+    sandbox: SandboxFactory,
+    celery_worker: Any,
+    screenshot_dir: Path,
+    canary: str,
 ) -> None:
     UserFactory.create(username="agent", groups=["Support"])
     sandbox(
-        "vcclive", name="vcc-blocked", password=canary, credentials={"password": canary}, allowed_clients=["192.0.2.7"]
+        "vcclive",
+        name="vcc-blocked",
+        password=canary,
+        credentials={"password": canary},
+        allowed_clients=["192.0.2.7"],
     )
     base = str(live_server)
     log_in(page, base, "agent")
