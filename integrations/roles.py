@@ -21,6 +21,7 @@ SUPPORT_PERMISSIONS = (
     "integrations.view_apitoken",
     "integrations.view_workerheartbeat",
     "integrations.view_testrun",
+    "integrations.view_pullrun",
 )
 REPORT_VIEWER_PERMISSIONS: tuple[str, ...] = ()  # the reports add their view permissions here
 

@@ -5,8 +5,9 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
-from integrations.models import WorkerHeartbeat
-from integrations.services import testing
+from integrations.models import Integration, WorkerHeartbeat
+from integrations.services import pulls, testing
+from integrations.services.audit import SYSTEM
 
 
 @shared_task(name="integrations.tasks.ping")
@@ -20,3 +21,16 @@ def ping(queue: str = "interactive") -> None:
 @shared_task(name="integrations.tasks.run_test")
 def run_test(test_run_id: int) -> None:
     testing.execute(test_run_id)
+
+
+@shared_task(name="integrations.tasks.pull")
+def pull(pull_run_id: int) -> None:
+    pulls.execute(pull_run_id)
+
+
+@shared_task(name="integrations.tasks.scheduled_pull")
+def scheduled_pull(integration_id: int, resource: str) -> None:
+    """What beat runs: the kwargs hold ids only. A disabled integration is left alone."""
+    integration = Integration.objects.filter(pk=integration_id, enabled=True).first()
+    if integration is not None:
+        pulls.start(integration, resource, SYSTEM, trigger="schedule", inline=True)

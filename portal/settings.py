@@ -47,6 +47,8 @@ ALLOW_PRIVATE_TARGETS = env.bool("ALLOW_PRIVATE_TARGETS", default=False)
 PORTAL_EGRESS_IPS = env.list("PORTAL_EGRESS_IPS", default=[])
 OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=5.0)
 OUTBOUND_READ_TIMEOUT = env.float("OUTBOUND_READ_TIMEOUT", default=20.0)
+# A running pull that shows no sign of life for this long is taken over by the next one.
+PULL_LEASE_SECONDS = env.int("PULL_LEASE_SECONDS", default=300)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -30,7 +30,7 @@ def form_data(integration: Integration, **overrides: str) -> dict[str, str]:
         "cred_customer": integration.public_values.get("customer", ""),
         "cred_password": "",
     }
-    for prefix in ("credential_versions", "allowlist", "api_tokens"):
+    for prefix in ("credential_versions", "allowlist", "api_tokens", "pull_schedules"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(overrides)
     return data
@@ -76,7 +76,7 @@ def test_add_goes_through_the_vendor_chooser_and_stores_encrypted_credentials(
         "cred_secret_key_2": canary + "-k2",
         "cred_active_key": "1",
     }
-    for prefix in ("credential_versions", "allowlist", "api_tokens"):
+    for prefix in ("credential_versions", "allowlist", "api_tokens", "pull_schedules"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     response = admin_client.post(add + "?vendor=ipscape", data)
 

@@ -1,3 +1,3 @@
-from integrations.admin import audit, integrations, runs, workers
+from integrations.admin import audit, integrations, pulls, runs, workers
 
-__all__ = ["audit", "integrations", "runs", "workers"]
+__all__ = ["audit", "integrations", "pulls", "runs", "workers"]

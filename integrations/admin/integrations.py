@@ -20,9 +20,17 @@ from django.views.decorators.http import require_POST
 
 from integrations.admin import testing as test_views
 from integrations.admin.forms import CREDENTIAL_PREFIX, IntegrationForm, integration_form_for
-from integrations.models import AllowlistEntry, ApiToken, CredentialVersion, Integration, TestRun
+from integrations.admin.pulls import PullScheduleInline, recent_pulls_table
+from integrations.models import (
+    AllowlistEntry,
+    ApiToken,
+    CredentialVersion,
+    Integration,
+    PullSchedule,
+    TestRun,
+)
 from integrations.registry import VENDORS, get_connector, vendor_choices
-from integrations.services import audit, credentials, testing
+from integrations.services import audit, credentials, pulls, schedules, testing
 from integrations.services.audit import Actor
 
 
@@ -90,14 +98,14 @@ class IntegrationAdmin(admin.ModelAdmin):
         "credentials",
         "allowlist_size",
     ]
-    actions = ["test_connectivity"]
+    actions = ["test_connectivity", "pull_now"]
     list_filter = ["vendor", "enabled"]
     search_fields = ["name", "notes"]
-    inlines = [CredentialVersionInline, AllowlistEntryInline, ApiTokenInline]
+    inlines = [CredentialVersionInline, AllowlistEntryInline, ApiTokenInline, PullScheduleInline]
     form = IntegrationForm
 
     class Media:
-        js = ["integrations/reveal.js", "integrations/test_request.js"]
+        js = ["integrations/reveal.js", "integrations/test_request.js", "integrations/pulls.js"]
         css = {"all": ["integrations/admin.css"]}
 
     # --- list -----------------------------------------------------------------------------------
@@ -127,6 +135,23 @@ class IntegrationAdmin(admin.ModelAdmin):
             getattr(obj, "last_test_title", ""),
             code,
             timesince(at, timezone.now()).split(",")[0],
+        )
+
+    def has_pull_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(pulls.PULL_PERMISSION)
+
+    @admin.action(description="Pull now (every resource)", permissions=["pull"])
+    def pull_now(self, request: HttpRequest, queryset: QuerySet[Integration]) -> HttpResponseBase:
+        """Queue a pull of each resource of each selected integration on the `bulk` queue."""
+        actor = Actor.from_request(request)
+        count = 0
+        for integration in queryset:
+            for resource in integration.connector.resources:
+                pulls.start(integration, resource.key, actor, trigger="manual")
+                count += 1
+        self.message_user(request, f"Queued {count} pulls; their progress shows below.")
+        return HttpResponseRedirect(
+            reverse("admin:integrations_pullrun_changelist") + "?status__exact=queued"
         )
 
     def has_run_test_permission(self, request: HttpRequest) -> bool:
@@ -177,10 +202,15 @@ class IntegrationAdmin(admin.ModelAdmin):
             (None, {"fields": ["name", "vendor", "enabled", "owner", "timezone", "notes"]}),
             ("Vendor account", {"fields": account}),
             ("Address", {"fields": ["base_url_override", "effective_base_url"]}),
+            *([("Pulls", {"fields": ["recent_pulls"]})] if obj is not None else []),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["effective_base_url", "account_summary"]
+        return ["effective_base_url", "account_summary", "recent_pulls"]
+
+    @admin.display(description="recent pulls")
+    def recent_pulls(self, obj: Integration) -> SafeString:
+        return recent_pulls_table(obj.pk)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         key = self._connector_key(request, obj)
@@ -246,6 +276,9 @@ class IntegrationAdmin(admin.ModelAdmin):
         integration = form.instance
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
+            if isinstance(deleted, PullSchedule):
+                schedules.remove(deleted, actor)
+                continue
             audit.record(
                 f"{_AUDIT_NAMES[type(deleted)]}.remove",
                 actor,
@@ -262,6 +295,9 @@ class IntegrationAdmin(admin.ModelAdmin):
             if isinstance(instance, ApiToken) and inline_form.cleaned_data.get("new_value"):
                 instance.set_value(inline_form.cleaned_data["new_value"])
             instance.save()
+            if isinstance(instance, PullSchedule):
+                schedules.sync(instance, actor, created=is_new)
+                continue
             fields = [n for n in inline_form.changed_data if n != "new_value"]
             if "new_value" in inline_form.changed_data:
                 fields.append("value")

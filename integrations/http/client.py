@@ -7,7 +7,7 @@ method, host, path, status and milliseconds; never a header, a body or a query s
 
 from __future__ import annotations
 
-import json as jsonlib
+import codecs
 import logging
 import random
 import time
@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
+
+import orjson
 
 from ._transport import TRANSPORT_ERRORS, new_session, translate
 from .errors import BadResponse, HttpError, parse_retry_after
@@ -104,13 +106,16 @@ class HttpResponse:
             raise BadResponse(f"{prefix}: an HTML page)", response=self)
         if not self.body.strip():
             raise BadResponse(f"{prefix}: an empty body)", response=self)
+        body = self.body.removeprefix(codecs.BOM_UTF8)
         try:
-            return jsonlib.loads(self.body.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise BadResponse(f"{prefix}: not UTF-8)", response=self) from None
-        except jsonlib.JSONDecodeError as exc:
+            # orjson: several times faster than the standard library on large pages (a pull reads
+            # 5,000 rows at a time; see docs/performance.md), and just as strict.
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            if "utf-8" in str(exc).lower():
+                raise BadResponse(f"{prefix}: not UTF-8)", response=self) from None
             # The position, never the document: the body may hold anything.
-            where = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            where = f"{exc.msg.split(':')[0]} at line {exc.lineno} column {exc.colno}"
             raise BadResponse(f"{prefix}: malformed, {where})", response=self) from None
 
     def __repr__(self) -> str:

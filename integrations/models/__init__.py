@@ -3,7 +3,10 @@ from integrations.models.audit import AuditEvent
 from integrations.models.canary import KeyCanary
 from integrations.models.credentials import CredentialState, CredentialVersion
 from integrations.models.integrations import Integration
+from integrations.models.pulls import PullRun, PullState, PullStatus
+from integrations.models.records import CallRecord, RawRecord
 from integrations.models.runs import RunStatus, TestRun
+from integrations.models.schedules import PullSchedule, ScheduleKind
 from integrations.models.tokens import ApiToken
 from integrations.models.workers import WorkerHeartbeat
 
@@ -12,11 +15,18 @@ __all__ = [
     "AllowlistKind",
     "ApiToken",
     "AuditEvent",
+    "CallRecord",
     "CredentialState",
     "CredentialVersion",
     "Integration",
     "KeyCanary",
+    "PullRun",
+    "PullSchedule",
+    "PullState",
+    "PullStatus",
+    "RawRecord",
     "RunStatus",
+    "ScheduleKind",
     "TestRun",
     "WorkerHeartbeat",
 ]

@@ -36,7 +36,7 @@ class Page:
     """The vendor's total for the whole walk, when it says (for the progress bar)."""
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: a pull builds one per row, and frozen __init__ costs several times more
 class Call:
     """A call, normalised across vendors (what the CallRecord table stores beside the raw row)."""
 

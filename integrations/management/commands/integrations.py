@@ -1,13 +1,15 @@
 """`manage.py integrations add|list|allowlist` — the CLI contract of DESIGN.md."""
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from integrations.management.commands._cli import CliError, parse_assignments, run_reporting_errors
-from integrations.models import AllowlistKind, Integration, TestRun
+from integrations.models import AllowlistKind, Integration, PullRun, PullStatus, TestRun
 from integrations.registry import VENDORS, UnknownVendor, get_connector
-from integrations.services import allowlists, testing
+from integrations.services import allowlists, pulls, testing
 from integrations.services.audit import CLI
 from integrations.services.integrations import create_integration
 
@@ -62,6 +64,32 @@ def _test_result(run: TestRun) -> dict[str, Any]:
     }
 
 
+def _parse_since(text: str, zone: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(
+            f"--since {text!r} is not an ISO-8601 date or time (e.g. 2026-11-01T00:00:00Z)"
+        ) from None
+    # A time without a zone is read in the integration's own time zone, like the vendor's times.
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
+
+
+def _pull_result(run: PullRun) -> dict[str, Any]:
+    return {
+        "integration": run.integration.name,
+        "resource": run.resource,
+        "status": run.status,
+        "pages": run.pages,
+        "created": run.created,
+        "updated": run.updated,
+        "watermark": run.watermark_after.isoformat() if run.watermark_after else None,
+        "diagnosis": run.diagnosis or None,
+        "message": run.message,
+        "pull_run": run.pk,
+    }
+
+
 def _test_text(result: dict[str, Any]) -> str:
     latency = "—" if result["latency_ms"] is None else result["latency_ms"]
     outcome = result["diagnosis"] or "failed"
@@ -103,6 +131,12 @@ class Command(BaseCommand):
         test.add_argument("--endpoint", help="An endpoint key (default: the connectivity test).")
         test.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
         test.add_argument("--json", action="store_true")
+
+        pull = sub.add_parser("pull", help="Pull a resource now (incremental from its watermark).")
+        pull.add_argument("name")
+        pull.add_argument("resource")
+        pull.add_argument("--since", help="ISO-8601 start of the window, instead of the watermark.")
+        pull.add_argument("--json", action="store_true")
 
         allow = sub.add_parser("allowlist", help="Show or change an integration's allowlist.")
         allow.add_argument("name")
@@ -177,6 +211,28 @@ class Command(BaseCommand):
         run_reporting_errors(self, options["json"], action, _test_text)
         if outcome and not outcome["ok"]:
             # Exit 0 only when the diagnosis is ok (scripts and monitors rely on it).
+            raise SystemExit(1)
+
+    def do_pull(self, options: dict[str, Any]) -> None:
+        outcome: dict[str, Any] = {}
+
+        def action() -> dict[str, Any]:
+            integration = _integration(options["name"])
+            since = _parse_since(options["since"], integration.timezone) if options["since"] else None
+            run = pulls.start(integration, options["resource"], CLI, trigger="cli", since=since, inline=True)
+            outcome.update(_pull_result(run))
+            return outcome
+
+        def text(result: dict[str, Any]) -> str:
+            line = (
+                f"{result['integration']} {result['resource']}: {result['status']} — "
+                f"{result['pages']} pages, {result['created']} created, {result['updated']} updated; "
+                f"watermark {result['watermark']}"
+            )
+            return line + (f"\n  {result['message']}" if result["message"] else "")
+
+        run_reporting_errors(self, options["json"], action, text)
+        if outcome and outcome["status"] != PullStatus.SUCCEEDED:
             raise SystemExit(1)
 
     def do_allowlist(self, options: dict[str, Any]) -> None:

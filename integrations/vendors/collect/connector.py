@@ -1,12 +1,28 @@
 """Collect! REST API: operator login to a Bearer token, optional `x-collect-database`."""
 
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
-from integrations.http import Auth, BearerRefreshAuth
-from integrations.vendors.base import NOT_BLANK, Account, Connector, CredentialField, matches
+from integrations.http import Auth, BadResponse, BearerRefreshAuth, HttpClient, HttpRequest
+from integrations.vendors.base import (
+    NOT_BLANK,
+    Account,
+    Connector,
+    CredentialField,
+    UnknownResource,
+    matches,
+)
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code, Diagnosis
+from integrations.vendors.resources import RAW, Call, Page, Resource
+
+from .schemas import LIMIT_MAX
+
+# Resource key -> the field holding the row id.
+ROW_IDS = {"debtor": "de_rowid", "contact": "co_rowid"}
 
 
 class Collect(Connector):
@@ -73,6 +89,92 @@ class Collect(Connector):
             extra_headers={"x-collect-database": database} if database else {},
         )
 
+    # --- pulls ----------------------------------------------------------------------------------
+    # Collect!'s list has no time filter: every pull walks the table and keeps the rows whose own
+    # time falls in the window. A debtor's time is de_modified, so an edited debtor comes back.
+    resources = (
+        Resource(
+            "debtor",
+            "Debtors",
+            RAW,
+            page_size=LIMIT_MAX,  # 1000: the most Collect! serves a page
+            overlap=timedelta(minutes=15),
+            # A first pull takes every debtor: an account untouched for years is still owed.
+            initial_window=timedelta(days=365 * 100),
+            description="collect/data/debtor by row id; kept when de_modified is in the window.",
+        ),
+        Resource(
+            "contact",
+            "Contacts",
+            RAW,
+            page_size=LIMIT_MAX,
+            overlap=timedelta(minutes=15),
+            description="collect/data/contact by row id; kept when co_date + co_time is in the window.",
+        ),
+    )
+
+    @classmethod
+    def fetch_pages(
+        cls,
+        client: HttpClient,
+        auth: Auth,
+        account: Account,
+        resource: Resource,
+        since: datetime,
+        until: datetime,
+    ) -> Iterator[Page]:
+        if resource.key not in ROW_IDS:
+            raise UnknownResource(resource.key, ", ".join(ROW_IDS))
+        if since.tzinfo is None or until.tzinfo is None:
+            raise ValueError("pull windows are aware datetimes")
+        tz = ZoneInfo(account.timezone)
+        url = urljoin(account.base_url, f"collect/data/{resource.key}")
+        limit, page = resource.page_size, 1
+        while True:
+            # Lower-case limit/page, pages from 1 (the docs' "Limit/Page" spelling is not confirmed).
+            params = (("limit", str(limit)), ("page", str(page)))
+            payload = cls.get_json(client, auth, HttpRequest("GET", url, params=params))
+            rows = payload["data"]  # envelope_error has checked it is there
+            if not isinstance(rows, list):
+                raise BadResponse(f"Collect!: {resource.key} answered without a 'data' list")
+            kept = [row for row in rows if _in_window(cls.row_time(resource, row, tz), since, until)]
+            # No total: numRecords counts the whole table, not the rows kept from it.
+            yield Page(kept, None)
+            pages = _count((payload.get("type") or {}).get("numPages"))
+            # numPages is re-read every page (a new row can add one); rows come in row-id order,
+            # so a row added during the walk lands on a later page and is still read.
+            if not rows or len(rows) < limit or (pages is not None and page >= pages):
+                return
+            page += 1
+
+    @classmethod
+    def row_id(cls, resource: Resource, row: Mapping[str, Any]) -> str:
+        value = row.get(ROW_IDS.get(resource.key, ""))
+        if value in (None, ""):
+            raise BadResponse(f"Collect!: a {resource.key} row without its row id")
+        return str(value)
+
+    @classmethod
+    def row_time(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime | None:
+        # Collect! times are naive, in the account's zone.
+        if resource.key == "debtor":
+            text = str(row.get("de_modified") or "")
+        else:
+            # A contact's date and time are two fields; a contact without a time is taken at midnight.
+            day = str(row.get("co_date") or "")
+            text = f"{day} {row.get('co_time') or '00:00:00'}" if day else ""
+        if not text.strip():
+            return None
+        try:
+            parsed = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise BadResponse(f"Collect!: {text[:40]!r} is not a date and time") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+    @classmethod
+    def to_call(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
+        raise TypeError(f"Collect! {resource.key} rows are kept raw, not as calls")
+
     @classmethod
     def envelope_error(cls, payload: Any) -> str | None:
         if not isinstance(payload, dict) or "data" not in payload:
@@ -91,3 +193,15 @@ class Collect(Connector):
                 next_steps=("Check the Database field (cv_ + the database name), or leave it blank.",),
             )
         return diagnosis
+
+
+def _in_window(when: datetime | None, since: datetime, until: datetime) -> bool:
+    # A row with no time cannot be placed in a window: keep it rather than lose it.
+    return when is None or since <= when <= until
+
+
+def _count(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,13 +1,17 @@
 """VoIPstudio REST API: a login session (e-mail + password) or a long-lived API token."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urljoin
 
-from integrations.http import Auth, BasicAuth, LoginSessionAuth
+from integrations.http import Auth, BasicAuth, HttpClient, LoginSessionAuth
 from integrations.vendors.base import DIGITS, EMAIL, NOT_BLANK, Account, Connector, CredentialField
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code
+from integrations.vendors.resources import Call, Page, Resource
+
+from . import pulls
 
 # Operators VoIPstudio's own client says work live; `between` answers 400 there.
 FILTER_OPERATORS = ("eq", "like", "gt", "gte", "lt", "lte", "ne", "in", "notlike")
@@ -122,3 +126,30 @@ class VoipStudio(Connector):
     @classmethod
     def envelope_error(cls, payload: Any) -> str | None:
         return None if isinstance(payload, dict) and "data" in payload else "the answer has no 'data'"
+
+    # --- pulls (pulls.py) -----------------------------------------------------------------------
+    resources = pulls.RESOURCES
+
+    @classmethod
+    def fetch_pages(
+        cls,
+        client: HttpClient,
+        auth: Auth,
+        account: Account,
+        resource: Resource,
+        since: datetime,
+        until: datetime,
+    ) -> Iterator[Page]:
+        yield from pulls.fetch_pages(cls, client, auth, account, resource, since, until)
+
+    @classmethod
+    def row_id(cls, resource: Resource, row: Mapping[str, Any]) -> str:
+        return pulls.row_id(resource, row)
+
+    @classmethod
+    def row_time(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime | None:
+        return pulls.row_time(resource, row, tz)
+
+    @classmethod
+    def to_call(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
+        return pulls.to_call(resource, row, tz)

@@ -1,0 +1,179 @@
+"""Pull runs (with live progress), pull schedules on the integration page, and pulled records."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from integrations.models import CallRecord, PullRun, PullSchedule, RawRecord
+
+
+def progress_bar(run: PullRun) -> SafeString:
+    percent = run.progress_percent
+    label = f"{run.rows_seen} rows, {run.pages} pages"
+    if run.is_done:
+        return format_html(
+            '<span class="pull-status {}">{}</span> {}', run.status, run.get_status_display(), label
+        )
+    if percent is None:
+        return format_html('<progress class="pull-progress" data-run="{}"></progress> {}', run.pk, label)
+    return format_html(
+        '<progress class="pull-progress" data-run="{}" value="{}" max="100"></progress> {}% · {}',
+        run.pk,
+        percent,
+        percent,
+        label,
+    )
+
+
+@admin.register(PullRun)
+class PullRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "integration",
+        "resource",
+        "progress",
+        "created",
+        "updated",
+        "trigger",
+        "took",
+    ]
+    list_filter = ["status", "integration__vendor", "integration", "resource", "trigger", "created_at"]
+    search_fields = ["integration__name", "resource", "message"]
+    list_select_related = ["integration"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in PullRun._meta.fields] + ["progress"]
+
+    class Media:
+        js = ["integrations/pulls.js"]
+        css = {"all": ["integrations/admin.css"]}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="progress")
+    def progress(self, run: PullRun) -> SafeString:
+        return progress_bar(run)
+
+    @admin.display(description="took")
+    def took(self, run: PullRun) -> str:
+        if run.started_at and run.finished_at:
+            return f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+        return "—"
+
+    def get_urls(self) -> list[URLPattern]:
+        status = path(
+            "progress/", self.admin_site.admin_view(self.progress_view), name="integrations_pullrun_progress"
+        )
+        return [status, *super().get_urls()]
+
+    def progress_view(self, request: HttpRequest) -> JsonResponse:
+        """Progress of the runs a page shows, for its progress bars (polled while any runs)."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "forbidden"}, status=403)
+        ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()][:100]
+        runs = PullRun.objects.filter(pk__in=ids)
+        return JsonResponse(
+            {str(run.pk): {"done": run.is_done, "html": str(progress_bar(run))} for run in runs}
+        )
+
+
+class PullScheduleForm(forms.ModelForm):
+    class Meta:
+        model = PullSchedule
+        fields = [
+            "resource",
+            "kind",
+            "every_minutes",
+            "cron_minute",
+            "cron_hour",
+            "cron_day_of_week",
+            "enabled",
+        ]
+
+
+class PullScheduleInline(admin.TabularInline):
+    model = PullSchedule
+    form = PullScheduleForm
+    extra = 0
+    verbose_name_plural = "pull schedules (run by Celery beat)"
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            # A choice of this vendor's resources instead of a free text box.
+            choices = [(r.key, f"{r.label} ({r.key})") for r in obj.connector.resources]
+            formset.form.base_fields["resource"] = forms.ChoiceField(choices=choices)
+        return formset
+
+
+def recent_pulls_table(integration_pk: int) -> SafeString:
+    runs = PullRun.objects.filter(integration_id=integration_pk)[:10]
+    if not runs:
+        return format_html("{}", "No pulls yet.")
+    rows = format_html_join(
+        "",
+        "<tr><td><a href='{}'>{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                reverse("admin:integrations_pullrun_change", args=[run.pk]),
+                f"{run.created_at:%Y-%m-%d %H:%M:%S}",
+                run.resource,
+                progress_bar(run),
+                run.created,
+                run.updated,
+                run.message,
+            )
+            for run in runs
+        ),
+    )
+    history = reverse("admin:integrations_pullrun_changelist") + f"?integration__id__exact={integration_pk}"
+    return format_html(
+        "<table class='recent-pulls'><thead><tr><th>When</th><th>Resource</th><th>Progress</th>"
+        "<th>Created</th><th>Updated</th><th>Message</th></tr></thead><tbody>{}</tbody></table>"
+        "<p><a href='{}'>Whole history</a></p>",
+        rows,
+        history,
+    )
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ReadOnly):
+    list_display = [
+        "started_at",
+        "integration",
+        "direction",
+        "caller",
+        "callee",
+        "agent",
+        "queue",
+        "duration_seconds",
+        "disposition",
+    ]
+    list_filter = ["integration", "resource", "direction", "answered", "started_at"]
+    search_fields = ["vendor_call_id", "caller", "callee", "agent", "queue"]
+    date_hierarchy = "started_at"
+    list_select_related = ["integration"]
+
+
+@admin.register(RawRecord)
+class RawRecordAdmin(ReadOnly):
+    list_display = ["integration", "resource", "vendor_id", "record_time", "updated_at"]
+    list_filter = ["integration", "resource"]
+    search_fields = ["vendor_id"]
+    list_select_related = ["integration"]

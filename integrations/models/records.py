@@ -1,0 +1,56 @@
+from django.db import models
+
+
+class CallRecord(models.Model):
+    """A call pulled from a vendor, normalised across vendors; the vendor's row kept in `raw`."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="call_records"
+    )
+    resource = models.CharField(max_length=32, help_text="The pullable resource it came from.")
+    vendor_call_id = models.CharField(max_length=128)
+    direction = models.CharField(max_length=16, default="unknown")
+    caller = models.CharField(max_length=128, blank=True)
+    callee = models.CharField(max_length=128, blank=True)
+    agent = models.CharField("user / agent", max_length=128, blank=True)
+    queue = models.CharField("queue or group", max_length=128, blank=True)
+    started_at = models.DateTimeField()  # indexed with the integration (Meta.indexes)
+    duration_seconds = models.PositiveIntegerField(default=0)
+    disposition = models.CharField(max_length=64, blank=True)
+    answered = models.BooleanField(null=True)
+    raw = models.JSONField()
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "vendor_call_id"], name="call_record_unique")
+        ]
+        indexes = [models.Index(fields=["integration", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.integration} {self.vendor_call_id}"
+
+
+class RawRecord(models.Model):
+    """A non-call row pulled from a vendor (projects, debtors, ...), kept as the vendor sent it."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="raw_records"
+    )
+    resource = models.CharField(max_length=32)
+    vendor_id = models.CharField(max_length=128)
+    record_time = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField()
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["integration", "resource", "vendor_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "resource", "vendor_id"], name="raw_record_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} {self.resource} {self.vendor_id}"

@@ -1,0 +1,167 @@
+"""Storing pulled rows: an idempotent upsert keyed by the vendor's id, in two steps.
+
+`prepare_page` maps a page's rows (vendor ids, times, normalised calls) and touches no database,
+so a pull runs it in the fetching thread; `store_prepared` writes one page in the caller's
+transaction. Splitting them lets the mapping of the next page overlap the database work of this
+one (SQLite releases the GIL while it writes; see docs/performance.md).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+import orjson
+from django.db import connections
+from django.db.models import Field
+from django.utils import timezone
+
+from integrations.models import CallRecord, Integration, RawRecord
+from integrations.vendors.base import Connector
+from integrations.vendors.resources import CALLS, Page, Resource
+
+CALL_FIELDS = (
+    "direction",
+    "caller",
+    "callee",
+    "agent",
+    "queue",
+    "started_at",
+    "duration_seconds",
+    "disposition",
+    "answered",
+    "raw",
+    "resource",
+)
+INSERT_COLUMNS = ("integration", "vendor_call_id", "first_seen_at", "updated_at", *CALL_FIELDS)
+
+
+@dataclass
+class PreparedPage:
+    rows: dict[str, dict[str, Any]]
+    """Vendor id → the values to store (a repeated id within a page: the last one wins)."""
+    newest: datetime | None
+    received: int
+    total: int | None
+
+
+def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz: tzinfo) -> PreparedPage:
+    rows: dict[str, dict[str, Any]] = {}
+    newest: datetime | None = None
+    for row in page.rows:
+        when = connector.row_time(resource, row, tz)
+        if when is not None and (newest is None or when > newest):
+            newest = when
+        if resource.kind == CALLS:
+            call = vars(connector.to_call(resource, row, tz))  # a shallow view: asdict() deep-copies
+            values = {name: call[name] for name in CALL_FIELDS if name in call}
+            # Encoded here, in the fetching thread, so the writing thread only writes.
+            values.update(raw=row, resource=resource.key, raw_text=orjson.dumps(row).decode())
+        else:
+            values = {"raw": row, "record_time": when}
+        rows[connector.row_id(resource, row)] = values
+    return PreparedPage(rows, newest, len(page.rows), page.total)
+
+
+def store_prepared(integration: Integration, resource: Resource, page: PreparedPage) -> tuple[int, int]:
+    """Upsert one prepared page; returns (created, updated). Call inside a transaction."""
+    if resource.kind == CALLS:
+        return _upsert_calls(integration, resource, page.rows)
+    return _upsert_raw(integration, resource, page.rows)
+
+
+def _upsert_calls(
+    integration: Integration, resource: Resource, rows: Mapping[str, dict[str, Any]]
+) -> tuple[int, int]:
+    existing = {
+        record.vendor_call_id: record
+        for record in CallRecord.objects.filter(integration=integration, vendor_call_id__in=list(rows))
+    }
+    new: list[dict[str, Any]] = []
+    changed: list[CallRecord] = []
+    now = timezone.now()
+    for vendor_id, values in rows.items():
+        record = existing.get(vendor_id)
+        if record is None:
+            new.append({"integration": integration.pk, "vendor_call_id": vendor_id, **values})
+        elif record.raw != values["raw"] and record.resource == resource.key:
+            # (A call another resource stored first stays with it: a VoIPcloud queue call is also
+            # a user call, and the two must not overwrite each other on every pull.)
+            for name in CALL_FIELDS:
+                setattr(record, name, values[name])
+            record.updated_at = now  # bulk_update skips auto_now
+            changed.append(record)
+    _insert_calls(new, now)
+    CallRecord.objects.bulk_update(changed, [*CALL_FIELDS, "updated_at"], batch_size=500)
+    return len(new), len(changed)
+
+
+def _insert_calls(rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    """One executemany for a page of new calls.
+
+    Building and compiling a model instance per row is most of what bulk_create costs, and a pull
+    of 200,000 calls paid for it 200,000 times (docs/performance.md). Values are adapted with the
+    backend's own adapters, and only where the database needs it (date-times and JSON).
+    """
+    if not rows:
+        return
+    db = connections[CallRecord.objects.db]
+    ops = db.ops
+    meta = CallRecord._meta
+    columns = ", ".join(ops.quote_name(_column(name)) for name in INSERT_COLUMNS)
+    # The raw row arrives as JSON text; PostgreSQL's jsonb wants it cast, SQLite stores the text.
+    json_mark = "%s::jsonb" if db.vendor == "postgresql" else "%s"
+    marks = ", ".join(json_mark if name == "raw" else "%s" for name in INSERT_COLUMNS)
+    sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    stamped = ops.adapt_datetimefield_value(now)
+    params = [
+        (
+            row["integration"],
+            row["vendor_call_id"],
+            stamped,
+            stamped,
+            *(
+                ops.adapt_datetimefield_value(row[name])
+                if name == "started_at"
+                else row["raw_text"]
+                if name == "raw"
+                else row[name]
+                for name in CALL_FIELDS
+            ),
+        )
+        for row in rows
+    ]
+    with db.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _column(name: str) -> str:
+    field = CallRecord._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return field.column
+
+
+def _upsert_raw(
+    integration: Integration, resource: Resource, rows: Mapping[str, dict[str, Any]]
+) -> tuple[int, int]:
+    existing = {
+        record.vendor_id: record
+        for record in RawRecord.objects.filter(
+            integration=integration, resource=resource.key, vendor_id__in=list(rows)
+        )
+    }
+    new: list[RawRecord] = []
+    changed: list[RawRecord] = []
+    now = timezone.now()
+    for vendor_id, values in rows.items():
+        record = existing.get(vendor_id)
+        if record is None:
+            new.append(
+                RawRecord(integration=integration, resource=resource.key, vendor_id=vendor_id, **values)
+            )
+        elif record.raw != values["raw"]:
+            record.raw, record.record_time, record.updated_at = values["raw"], values["record_time"], now
+            changed.append(record)
+    RawRecord.objects.bulk_create(new, batch_size=1000)
+    RawRecord.objects.bulk_update(changed, ["raw", "record_time", "updated_at"], batch_size=500)
+    return len(new), len(changed)

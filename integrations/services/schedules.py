@@ -1,0 +1,68 @@
+"""Pull schedules: each one kept in step with a django-celery-beat PeriodicTask (ids only)."""
+
+import json
+
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+from integrations.models import PullSchedule, ScheduleKind
+from integrations.services import audit
+from integrations.services.audit import Actor
+
+SCHEDULED_PULL_TASK = "integrations.tasks.scheduled_pull"
+
+
+def sync(schedule: PullSchedule, actor: Actor, *, created: bool) -> None:
+    """Create or update the PeriodicTask beat runs for `schedule`, and audit the change."""
+    with transaction.atomic():
+        task = schedule.periodic_task or PeriodicTask(name=_task_name(schedule))
+        task.task = SCHEDULED_PULL_TASK
+        # Ids only: beat's table, the broker and the worker logs never see anything else.
+        task.kwargs = json.dumps({"integration_id": schedule.integration_id, "resource": schedule.resource})
+        task.queue = "bulk"
+        task.enabled = schedule.enabled and schedule.integration.enabled
+        task.description = f"Pull {schedule.resource} of {schedule.integration} ({schedule.describe()})"
+        if schedule.kind == ScheduleKind.INTERVAL:
+            task.interval, _ = IntervalSchedule.objects.get_or_create(
+                every=schedule.every_minutes or 60, period=IntervalSchedule.MINUTES
+            )
+            task.crontab = None
+        else:
+            task.crontab, _ = CrontabSchedule.objects.get_or_create(
+                minute=schedule.cron_minute,
+                hour=schedule.cron_hour,
+                day_of_week=schedule.cron_day_of_week,
+                day_of_month="*",
+                month_of_year="*",
+                timezone=schedule.integration.timezone,
+            )
+            task.interval = None
+        task.save()
+        if schedule.periodic_task_id != task.pk:
+            schedule.periodic_task = task
+            schedule.save(update_fields=["periodic_task"])
+        audit.record(
+            "schedule.add" if created else "schedule.change",
+            actor,
+            schedule,
+            integration=schedule.integration,
+            details={"resource": schedule.resource, "when": schedule.describe(), "enabled": schedule.enabled},
+        )
+
+
+def remove(schedule: PullSchedule, actor: Actor) -> None:
+    with transaction.atomic():
+        audit.record(
+            "schedule.remove",
+            actor,
+            schedule,
+            integration=schedule.integration,
+            details={"resource": schedule.resource},
+        )
+        if schedule.periodic_task is not None:
+            schedule.periodic_task.delete()
+        schedule.delete()
+
+
+def _task_name(schedule: PullSchedule) -> str:
+    return f"pull {schedule.resource} of integration #{schedule.integration_id}"
