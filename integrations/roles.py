@@ -23,7 +23,7 @@ SUPPORT_PERMISSIONS = (
     "integrations.view_testrun",
     "integrations.view_pullrun",
 )
-REPORT_VIEWER_PERMISSIONS: tuple[str, ...] = ()  # the reports add their view permissions here
+REPORT_VIEWER_PERMISSIONS = ("integrations.view_report", "integrations.view_reportrun")
 
 
 def _permissions(names: tuple[str, ...]) -> list[Permission]:

@@ -5,8 +5,8 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
-from integrations.models import Integration, WorkerHeartbeat
-from integrations.services import pulls, testing
+from integrations.models import Integration, Report, WorkerHeartbeat
+from integrations.services import pulls, reports, testing
 from integrations.services.audit import SYSTEM
 
 
@@ -34,3 +34,10 @@ def scheduled_pull(integration_id: int, resource: str) -> None:
     integration = Integration.objects.filter(pk=integration_id, enabled=True).first()
     if integration is not None:
         pulls.start(integration, resource, SYSTEM, trigger="schedule", inline=True)
+
+
+@shared_task(name="integrations.tasks.scheduled_report")
+def scheduled_report(report_id: int) -> None:
+    report = Report.objects.filter(pk=report_id, enabled=True).first()
+    if report is not None:
+        reports.run(report)

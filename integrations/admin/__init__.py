@@ -1,3 +1,3 @@
-from integrations.admin import audit, integrations, pulls, runs, workers
+from integrations.admin import audit, integrations, pulls, reports, runs, workers
 
-__all__ = ["audit", "integrations", "pulls", "runs", "workers"]
+__all__ = ["audit", "integrations", "pulls", "reports", "runs", "workers"]

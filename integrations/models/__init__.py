@@ -5,6 +5,7 @@ from integrations.models.credentials import CredentialState, CredentialVersion
 from integrations.models.integrations import Integration
 from integrations.models.pulls import PullRun, PullState, PullStatus
 from integrations.models.records import CallRecord, RawRecord
+from integrations.models.reports import Report, ReportPeriod, ReportRun
 from integrations.models.runs import RunStatus, TestRun
 from integrations.models.schedules import PullSchedule, ScheduleKind
 from integrations.models.tokens import ApiToken
@@ -25,6 +26,9 @@ __all__ = [
     "PullState",
     "PullStatus",
     "RawRecord",
+    "Report",
+    "ReportPeriod",
+    "ReportRun",
     "RunStatus",
     "ScheduleKind",
     "TestRun",
