@@ -6,7 +6,7 @@ transaction. Splitting them lets the mapping of the next page overlap the databa
 one (SQLite releases the GIL while it writes; see docs/performance.md).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -46,6 +46,8 @@ class PreparedPage:
 
 
 def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz: tzinfo) -> PreparedPage:
+    # The backend's adapter only formats the value (no query), so it is safe in another thread.
+    adapt_time = connections[CallRecord.objects.db].ops.adapt_datetimefield_value
     rows: dict[str, dict[str, Any]] = {}
     newest: datetime | None = None
     for row in page.rows:
@@ -56,7 +58,12 @@ def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz:
             call = vars(connector.to_call(resource, row, tz))  # a shallow view: asdict() deep-copies
             values = {name: call[name] for name in CALL_FIELDS if name in call}
             # Encoded here, in the fetching thread, so the writing thread only writes.
-            values.update(raw=row, resource=resource.key, raw_text=orjson.dumps(row).decode())
+            values.update(
+                raw=row,
+                resource=resource.key,
+                raw_text=orjson.dumps(row).decode(),
+                started_db=adapt_time(values["started_at"]),
+            )
         else:
             values = {"raw": row, "record_time": when}
         rows[connector.row_id(resource, row)] = values
@@ -73,66 +80,62 @@ def store_prepared(integration: Integration, resource: Resource, page: PreparedP
 def _upsert_calls(
     integration: Integration, resource: Resource, rows: Mapping[str, dict[str, Any]]
 ) -> tuple[int, int]:
-    existing = {
-        record.vendor_call_id: record
-        for record in CallRecord.objects.filter(integration=integration, vendor_call_id__in=list(rows))
-    }
-    new: list[dict[str, Any]] = []
-    changed: list[CallRecord] = []
     now = timezone.now()
-    for vendor_id, values in rows.items():
-        record = existing.get(vendor_id)
-        if record is None:
-            new.append({"integration": integration.pk, "vendor_call_id": vendor_id, **values})
-        elif record.raw != values["raw"] and record.resource == resource.key:
+    created = _insert_new_calls(integration.pk, rows, now)
+    if created == len(rows):
+        return created, 0  # every row was new (a first pull's pages): nothing to compare
+    changed: list[CallRecord] = []
+    for record in CallRecord.objects.filter(integration=integration, vendor_call_id__in=list(rows)):
+        values = rows[record.vendor_call_id]
+        if record.raw != values["raw"] and record.resource == resource.key:
             # (A call another resource stored first stays with it: a VoIPcloud queue call is also
             # a user call, and the two must not overwrite each other on every pull.)
             for name in CALL_FIELDS:
                 setattr(record, name, values[name])
             record.updated_at = now  # bulk_update skips auto_now
             changed.append(record)
-    _insert_calls(new, now)
     CallRecord.objects.bulk_update(changed, [*CALL_FIELDS, "updated_at"], batch_size=500)
-    return len(new), len(changed)
+    return created, len(changed)
 
 
-def _insert_calls(rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
-    """One executemany for a page of new calls.
+def _insert_new_calls(integration_id: int, rows: Mapping[str, Mapping[str, Any]], now: datetime) -> int:
+    """Insert the calls not stored yet, in one executemany; returns how many were new.
 
     Building and compiling a model instance per row is most of what bulk_create costs, and a pull
-    of 200,000 calls paid for it 200,000 times (docs/performance.md). Values are adapted with the
-    backend's own adapters, and only where the database needs it (date-times and JSON).
+    of 200,000 calls paid for it 200,000 times (docs/performance.md). ON CONFLICT DO NOTHING
+    (SQLite and PostgreSQL alike) leaves stored calls to the comparison that follows.
     """
     if not rows:
-        return
+        return 0
     db = connections[CallRecord.objects.db]
     ops = db.ops
-    meta = CallRecord._meta
     columns = ", ".join(ops.quote_name(_column(name)) for name in INSERT_COLUMNS)
     # The raw row arrives as JSON text; PostgreSQL's jsonb wants it cast, SQLite stores the text.
     json_mark = "%s::jsonb" if db.vendor == "postgresql" else "%s"
     marks = ", ".join(json_mark if name == "raw" else "%s" for name in INSERT_COLUMNS)
-    sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    table = ops.quote_name(CallRecord._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     stamped = ops.adapt_datetimefield_value(now)
     params = [
         (
-            row["integration"],
-            row["vendor_call_id"],
+            integration_id,
+            vendor_id,
             stamped,
             stamped,
             *(
-                ops.adapt_datetimefield_value(row[name])
+                values["started_db"]
                 if name == "started_at"
-                else row["raw_text"]
+                else values["raw_text"]
                 if name == "raw"
-                else row[name]
+                else values[name]
                 for name in CALL_FIELDS
             ),
         )
-        for row in rows
+        for vendor_id, values in rows.items()
     ]
     with db.cursor() as cursor:
         cursor.executemany(sql, params)
+        return max(cursor.rowcount, 0)
 
 
 def _column(name: str) -> str:
