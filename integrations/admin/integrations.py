@@ -150,9 +150,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                 pulls.start(integration, resource.key, actor, trigger="manual")
                 count += 1
         self.message_user(request, f"Queued {count} pulls; their progress shows below.")
-        return HttpResponseRedirect(
-            reverse("admin:integrations_pullrun_changelist") + "?status__exact=queued"
-        )
+        return HttpResponseRedirect(reverse("admin:integrations_pullrun_changelist"))
 
     def has_run_test_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(testing.RUN_PERMISSION)

@@ -9,12 +9,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from integrations.models import CallRecord, PullRun, PullSchedule, RawRecord
+from integrations.models import CallRecord, PullRun, PullSchedule, PullStatus, RawRecord
 
 
 def progress_bar(run: PullRun) -> SafeString:
     percent = run.progress_percent
-    label = f"{run.rows_seen} rows, {run.pages} pages"
+    label = "queued" if run.status == PullStatus.QUEUED else f"{run.rows_seen} rows, {run.pages} pages"
     if run.is_done:
         return format_html(
             '<span class="pull-status {}">{}</span> {}', run.status, run.get_status_display(), label

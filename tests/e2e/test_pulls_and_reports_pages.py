@@ -1,0 +1,55 @@
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from integrations.models import Report
+from tests.e2e.test_login_and_integrations import log_in
+from tests.factories import UserFactory
+from tests.sandbox import SandboxFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_pull_now_shows_live_progress_then_the_report_shows_charts(
+    page: Page, live_server: Any, sandbox: SandboxFactory, celery_worker: Any, screenshot_dir: Path
+) -> None:
+    UserFactory.create(username="boss", is_superuser=True)
+    start = (timezone.now() - timedelta(days=3)).isoformat()
+    box = sandbox(
+        "voipcloud",
+        name="pbx",
+        data_size=4_000,
+        data_start=start,
+        data_spacing_seconds=2 * 86400 / 4_000,
+        fault="slow",
+        slow_seconds=0.4,
+        fault_path="get-user-calls",
+    )
+    box.app.configure(rate_limit=None)
+    base = str(live_server)
+    log_in(page, base, "boss")
+    page.goto(f"{base}/admin/integrations/integration/")
+    page.check(f"input[name=_selected_action][value='{box.integration.pk}']")
+    page.select_option("select[name=action]", "pull_now")
+    page.click("button[name=index]")
+
+    # The runs list: a progress bar while the user calls are paged in, replaced live when done.
+    expect(page.locator("progress.pull-progress").first).to_be_visible(timeout=10_000)
+    page.screenshot(path=str(screenshot_dir / "pulls-in-progress.png"), full_page=True)
+    page.goto(f"{base}/admin/integrations/pullrun/")
+    expect(page.locator(".pull-status.succeeded")).to_have_count(3, timeout=60_000)
+    assert page.locator("progress.pull-progress").count() == 0
+    page.screenshot(path=str(screenshot_dir / "pulls-done.png"), full_page=True)
+
+    Report.objects.create(name="yesterday", timezone="UTC")
+    call_command("reports", "run", "yesterday")
+    page.goto(f"{base}/admin/integrations/reportrun/")
+    page.click("#result_list tbody th a")
+    expect(page.locator("svg.pygal-chart")).to_have_count(3)
+    expect(page.locator(".report-totals")).to_contain_text("Calls")
+    page.screenshot(path=str(screenshot_dir / "report-run.png"), full_page=True)
