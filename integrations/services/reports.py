@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,12 +11,13 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule
 
 from integrations.models import CallRecord, Report, ReportPeriod, ReportRun
 from integrations.models.reports import split_recipients
 from integrations.services import audit
 from integrations.services.audit import Actor
+from integrations.services.schedules import save_periodic_task
 
 SCHEDULED_REPORT_TASK = "integrations.tasks.scheduled_report"
 COLUMNS = ("calls", "answered", "missed", "total_seconds", "average_answered_seconds")
@@ -144,13 +144,7 @@ def _send(report: Report, report_run: ReportRun, recipients: list[str]) -> None:
 def sync_schedule(report: Report, actor: Actor, *, created: bool) -> None:
     """Keep the beat task that builds `report` in step with it; audit the change."""
     with transaction.atomic():
-        task = report.periodic_task or PeriodicTask(name=f"report #{report.pk}")
-        task.task = SCHEDULED_REPORT_TASK
-        task.kwargs = json.dumps({"report_id": report.pk})
-        task.queue = "bulk"
-        task.enabled = report.enabled
-        task.description = f"Build the report {report.name}"
-        task.crontab, _ = CrontabSchedule.objects.get_or_create(
+        crontab, _ = CrontabSchedule.objects.get_or_create(
             minute="0",
             hour=str(report.run_at_hour),
             day_of_week="mon" if report.period == ReportPeriod.WEEKLY else "*",
@@ -158,7 +152,15 @@ def sync_schedule(report: Report, actor: Actor, *, created: bool) -> None:
             month_of_year="*",
             timezone=report.timezone,
         )
-        task.save()
+        task = save_periodic_task(
+            report.periodic_task,
+            name=f"report #{report.pk}",
+            task=SCHEDULED_REPORT_TASK,
+            kwargs={"report_id": report.pk},
+            enabled=report.enabled,
+            description=f"Build the report {report.name}",
+            crontab=crontab,
+        )
         if report.periodic_task_id != task.pk:
             report.periodic_task = task
             report.save(update_fields=["periodic_task"])

@@ -1,6 +1,7 @@
 """Pull schedules: each one kept in step with a django-celery-beat PeriodicTask (ids only)."""
 
 import json
+from typing import Any
 
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -15,20 +16,13 @@ SCHEDULED_PULL_TASK = "integrations.tasks.scheduled_pull"
 def sync(schedule: PullSchedule, actor: Actor, *, created: bool) -> None:
     """Create or update the PeriodicTask beat runs for `schedule`, and audit the change."""
     with transaction.atomic():
-        task = schedule.periodic_task or PeriodicTask(name=_task_name(schedule))
-        task.task = SCHEDULED_PULL_TASK
-        # Ids only: beat's table, the broker and the worker logs never see anything else.
-        task.kwargs = json.dumps({"integration_id": schedule.integration_id, "resource": schedule.resource})
-        task.queue = "bulk"
-        task.enabled = schedule.enabled and schedule.integration.enabled
-        task.description = f"Pull {schedule.resource} of {schedule.integration} ({schedule.describe()})"
         if schedule.kind == ScheduleKind.INTERVAL:
-            task.interval, _ = IntervalSchedule.objects.get_or_create(
+            interval, _ = IntervalSchedule.objects.get_or_create(
                 every=schedule.every_minutes or 60, period=IntervalSchedule.MINUTES
             )
-            task.crontab = None
+            when: dict[str, Any] = {"interval": interval, "crontab": None}
         else:
-            task.crontab, _ = CrontabSchedule.objects.get_or_create(
+            crontab, _ = CrontabSchedule.objects.get_or_create(
                 minute=schedule.cron_minute,
                 hour=schedule.cron_hour,
                 day_of_week=schedule.cron_day_of_week,
@@ -36,8 +30,16 @@ def sync(schedule: PullSchedule, actor: Actor, *, created: bool) -> None:
                 month_of_year="*",
                 timezone=schedule.integration.timezone,
             )
-            task.interval = None
-        task.save()
+            when = {"interval": None, "crontab": crontab}
+        task = save_periodic_task(
+            schedule.periodic_task,
+            name=_task_name(schedule),
+            task=SCHEDULED_PULL_TASK,
+            kwargs={"integration_id": schedule.integration_id, "resource": schedule.resource},
+            enabled=schedule.enabled and schedule.integration.enabled,
+            description=f"Pull {schedule.resource} of {schedule.integration} ({schedule.describe()})",
+            **when,
+        )
         if schedule.periodic_task_id != task.pk:
             schedule.periodic_task = task
             schedule.save(update_fields=["periodic_task"])
@@ -48,6 +50,26 @@ def sync(schedule: PullSchedule, actor: Actor, *, created: bool) -> None:
             integration=schedule.integration,
             details={"resource": schedule.resource, "when": schedule.describe(), "enabled": schedule.enabled},
         )
+
+
+def save_periodic_task(
+    existing: PeriodicTask | None,
+    *,
+    name: str,
+    task: str,
+    kwargs: dict[str, Any],
+    enabled: bool,
+    description: str,
+    interval: IntervalSchedule | None = None,
+    crontab: CrontabSchedule | None = None,
+) -> PeriodicTask:
+    """Create or update the beat task; on the `bulk` queue, its kwargs ids only (never a secret)."""
+    periodic = existing or PeriodicTask(name=name)
+    periodic.task, periodic.kwargs, periodic.queue = task, json.dumps(kwargs), "bulk"
+    periodic.enabled, periodic.description = enabled, description
+    periodic.interval, periodic.crontab = interval, crontab
+    periodic.save()
+    return periodic
 
 
 def remove(schedule: PullSchedule, actor: Actor) -> None:

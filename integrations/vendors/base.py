@@ -12,7 +12,7 @@ import string
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin
 
 from integrations.http import (
@@ -91,6 +91,27 @@ class Account:
 class UnknownEndpoint(KeyError):
     def __str__(self) -> str:
         return f"unknown endpoint {self.args[0]!r}; this vendor offers: {self.args[1]}"
+
+
+class PullCode(Protocol):
+    """A vendor's `pulls.py` module, as the connector's pull methods delegate to it."""
+
+    def fetch_pages(
+        self,
+        connector: type["Connector"],
+        client: HttpClient,
+        auth: Auth,
+        account: Account,
+        resource: Resource,
+        since: datetime,
+        until: datetime,
+    ) -> Iterator[Page]: ...
+
+    def row_id(self, resource: Resource, row: Mapping[str, Any]) -> str: ...
+
+    def row_time(self, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime | None: ...
+
+    def to_call(self, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call: ...
 
 
 class UnknownResource(KeyError):
@@ -302,6 +323,8 @@ class Connector:
 
     # --- pulls ----------------------------------------------------------------------------------
     resources: ClassVar[tuple[Resource, ...]] = ()
+    pull_code: ClassVar[PullCode | None] = None
+    """A vendor whose pull code lives in its own `pulls.py` names that module here."""
 
     @classmethod
     def resource(cls, key: str) -> Resource:
@@ -337,19 +360,25 @@ class Connector:
 
         Memory stays bounded by one page: pages are yielded as they arrive.
         """
-        raise NotImplementedError
+        yield from cls._pull_code().fetch_pages(cls, client, auth, account, resource, since, until)
 
     @classmethod
     def row_id(cls, resource: Resource, row: Mapping[str, Any]) -> str:
         """The vendor's id of a row: unique per integration and resource."""
-        raise NotImplementedError
+        return cls._pull_code().row_id(resource, row)
 
     @classmethod
     def row_time(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime | None:
         """The row's watermark time, aware (naive vendor times are read in `tz`)."""
-        raise NotImplementedError
+        return cls._pull_code().row_time(resource, row, tz)
 
     @classmethod
     def to_call(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         """A call-like row, normalised (only for resources of kind CALLS)."""
-        raise NotImplementedError
+        return cls._pull_code().to_call(resource, row, tz)
+
+    @classmethod
+    def _pull_code(cls) -> "PullCode":
+        if cls.pull_code is None:
+            raise NotImplementedError(f"{cls.__name__} implements its pulls itself or has none")
+        return cls.pull_code

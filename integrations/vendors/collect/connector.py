@@ -18,6 +18,7 @@ from integrations.vendors.base import (
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code, Diagnosis
 from integrations.vendors.resources import RAW, Call, Page, Resource
+from integrations.vendors.values import as_count, in_window
 
 from .schemas import LIMIT_MAX
 
@@ -137,10 +138,10 @@ class Collect(Connector):
             rows = payload["data"]  # envelope_error has checked it is there
             if not isinstance(rows, list):
                 raise BadResponse(f"Collect!: {resource.key} answered without a 'data' list")
-            kept = [row for row in rows if _in_window(cls.row_time(resource, row, tz), since, until)]
+            kept = [row for row in rows if in_window(cls.row_time(resource, row, tz), since, until)]
             # No total: numRecords counts the whole table, not the rows kept from it.
             yield Page(kept, None)
-            pages = _count((payload.get("type") or {}).get("numPages"))
+            pages = as_count((payload.get("type") or {}).get("numPages"))
             # numPages is re-read every page (a new row can add one); rows come in row-id order,
             # so a row added during the walk lands on a later page and is still read.
             if not rows or len(rows) < limit or (pages is not None and page >= pages):
@@ -193,15 +194,3 @@ class Collect(Connector):
                 next_steps=("Check the Database field (cv_ + the database name), or leave it blank.",),
             )
         return diagnosis
-
-
-def _in_window(when: datetime | None, since: datetime, until: datetime) -> bool:
-    # A row with no time cannot be placed in a window: keep it rather than lose it.
-    return when is None or since <= when <= until
-
-
-def _count(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -1,14 +1,12 @@
 """VCC Live, Database API v2: HTTP Basic (customer + password) behind a registered-IP firewall."""
 
-from collections.abc import Iterator, Mapping
-from datetime import date, datetime, tzinfo
-from typing import Any
+from datetime import date
+from typing import Any, ClassVar
 
-from integrations.http import Auth, BasicAuth, HttpClient
-from integrations.vendors.base import HOST_LABEL, NOT_BLANK, Account, Connector, CredentialField
+from integrations.http import Auth, BasicAuth
+from integrations.vendors.base import HOST_LABEL, NOT_BLANK, Account, Connector, CredentialField, PullCode
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code, Diagnosis
-from integrations.vendors.resources import Call, Page, Resource
 
 from . import pulls
 
@@ -131,29 +129,6 @@ class VccLive(Connector):
             )
         return diagnosis
 
-    # --- pulls (pulls.py) -----------------------------------------------------------------------
+    # --- pulls: in pulls.py ---------------------------------------------------------------------
     resources = pulls.RESOURCES
-
-    @classmethod
-    def fetch_pages(
-        cls,
-        client: HttpClient,
-        auth: Auth,
-        account: Account,
-        resource: Resource,
-        since: datetime,
-        until: datetime,
-    ) -> Iterator[Page]:
-        yield from pulls.fetch_pages(cls, client, auth, account, resource, since, until)
-
-    @classmethod
-    def row_id(cls, resource: Resource, row: Mapping[str, Any]) -> str:
-        return pulls.row_id(resource, row)
-
-    @classmethod
-    def row_time(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime | None:
-        return pulls.row_time(resource, row, tz)
-
-    @classmethod
-    def to_call(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
-        return pulls.to_call(resource, row, tz)
+    pull_code: ClassVar[PullCode | None] = pulls

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from integrations.http import Auth, BadResponse, HttpClient, HttpRequest
 from integrations.vendors.base import Account, Connector, UnknownResource
 from integrations.vendors.resources import CALLS, RAW, Call, Page, Resource
+from integrations.vendors.values import as_count, in_window, read_time
 
 from .schemas import NUM_MAX
 
@@ -87,7 +88,7 @@ def fetch_pages(
                 for row in page:
                     # A record's list row does not name its project: note it, for whoever reads it.
                     row.setdefault("projectid", pid)
-                yield Page([row for row in page if _inside(row_time(resource, row, tz), since, until)])
+                yield Page([row for row in page if in_window(row_time(resource, row, tz), since, until)])
     else:
         raise UnknownResource(resource.key, ", ".join(r.key for r in RESOURCES))
 
@@ -106,7 +107,7 @@ def _cdrs(
     # read from midnight: the API cannot start at a time, so rows before `since` are dropped here.
     for day in _days(since.astimezone(tz).date(), until.astimezone(tz).date()):
         for page in _walk(connector, client, auth, account, f"cdrs/{day:%Y/%m/%d}", (), resource.page_size):
-            rows = [row for row in page if _inside(row_time(resource, row, tz), since, until)]
+            rows = [row for row in page if in_window(row_time(resource, row, tz), since, until)]
             # No total: VCC Live counts one day at a time, not the window.
             yield Page(rows)
             # Rows come in billing_ts order: one past `until` means the rest of the walk is too.
@@ -137,7 +138,7 @@ def _walk(
         start += len(rows)
         # totalCount comes as a string ("N"); a count that is not a number leaves the short page
         # as the only end of the list.
-        total = _count(body.get("totalCount"))
+        total = as_count(body.get("totalCount"))
         if len(rows) < num or (total is not None and start >= total):
             return
 
@@ -170,8 +171,8 @@ def row_time(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime
     # The naive local time is ambiguous in the hour a DST change repeats; VCC Live sends the UTC
     # twin too, so read that when it is there and the local one in the account's zone otherwise.
     if utc:
-        return _parse(str(utc), ZoneInfo("UTC"))
-    return _parse(str(local), tz) if local else None
+        return read_time(str(utc), ZoneInfo("UTC"), "VCC Live")
+    return read_time(str(local), tz, "VCC Live") if local else None
 
 
 def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
@@ -180,8 +181,8 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
     started = row_time(resource, row, tz)
     if started is None:
         raise BadResponse("VCC Live: a CDR without billing_ts")
-    billed = _count(row.get("billingtime"))
-    dc = _count(row.get("dc"))
+    billed = as_count(row.get("billingtime"))
+    dc = as_count(row.get("dc"))
     return Call(
         vendor_call_id=row_id(resource, row),
         started_at=started,
@@ -208,22 +209,3 @@ def _days(first: date, last: date) -> Iterator[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
-
-
-def _inside(when: datetime | None, since: datetime, until: datetime) -> bool:
-    return when is None or since <= when <= until
-
-
-def _parse(text: str, tz: tzinfo) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadResponse(f"VCC Live: {text[:40]!r} is not a date and time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-
-
-def _count(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

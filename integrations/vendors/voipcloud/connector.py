@@ -18,10 +18,10 @@ from integrations.vendors.base import (
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code
 from integrations.vendors.resources import CALLS, Call, Page, Resource
+from integrations.vendors.values import as_count, naive_text
 
 from .schemas import LIMIT_MAX
 
-NAIVE = "%Y-%m-%d %H:%M:%S"
 # Resource key -> the list's path (the same call shape for all three).
 CALL_LISTS = {
     "user_calls": "get-user-calls",
@@ -157,8 +157,8 @@ class VoipCloud(Connector):
             # instead of shifting every later offset (desc would re-serve a row per insert), and
             # rows come oldest first, so an interrupted walk has stored a contiguous oldest part.
             params = (
-                ("date_from", _naive(since, tz)),
-                ("date_to", _naive(until, tz)),
+                ("date_from", naive_text(since, tz)),
+                ("date_to", naive_text(until, tz)),
                 ("sort", "asc"),
                 ("offset", str(offset)),
                 ("limit", str(limit)),
@@ -167,7 +167,7 @@ class VoipCloud(Connector):
             rows = payload.get("calls")
             if not isinstance(rows, list):
                 raise BadResponse("VoIPcloud: the call list answered without 'calls'")
-            total = _count(payload.get("total"))
+            total = as_count(payload.get("total"))
             yield Page(rows, total)
             offset += len(rows)
             # Each request costs one of 100 per 15 minutes: stop on a short page without asking
@@ -224,17 +224,3 @@ class VoipCloud(Connector):
         if isinstance(payload, dict) and payload.get("status") == "success":
             return None
         return cls.error_text(payload) or "the answer's status is not 'success'"
-
-
-def _naive(moment: datetime, tz: tzinfo) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("pull windows are aware datetimes")
-    # Whole seconds: date_to is inclusive and rows have whole seconds, so flooring loses nothing.
-    return moment.astimezone(tz).strftime(NAIVE)
-
-
-def _count(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -1,15 +1,13 @@
 """VoIPstudio REST API: a login session (e-mail + password) or a long-lived API token."""
 
-from collections.abc import Iterator, Mapping
-from datetime import datetime, tzinfo
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from integrations.http import Auth, BasicAuth, HttpClient, LoginSessionAuth
-from integrations.vendors.base import DIGITS, EMAIL, NOT_BLANK, Account, Connector, CredentialField
+from integrations.http import Auth, BasicAuth, LoginSessionAuth
+from integrations.vendors.base import DIGITS, EMAIL, NOT_BLANK, Account, Connector, CredentialField, PullCode
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code
-from integrations.vendors.resources import Call, Page, Resource
 
 from . import pulls
 
@@ -127,29 +125,6 @@ class VoipStudio(Connector):
     def envelope_error(cls, payload: Any) -> str | None:
         return None if isinstance(payload, dict) and "data" in payload else "the answer has no 'data'"
 
-    # --- pulls (pulls.py) -----------------------------------------------------------------------
+    # --- pulls: in pulls.py ---------------------------------------------------------------------
     resources = pulls.RESOURCES
-
-    @classmethod
-    def fetch_pages(
-        cls,
-        client: HttpClient,
-        auth: Auth,
-        account: Account,
-        resource: Resource,
-        since: datetime,
-        until: datetime,
-    ) -> Iterator[Page]:
-        yield from pulls.fetch_pages(cls, client, auth, account, resource, since, until)
-
-    @classmethod
-    def row_id(cls, resource: Resource, row: Mapping[str, Any]) -> str:
-        return pulls.row_id(resource, row)
-
-    @classmethod
-    def row_time(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime | None:
-        return pulls.row_time(resource, row, tz)
-
-    @classmethod
-    def to_call(cls, resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
-        return pulls.to_call(resource, row, tz)
+    pull_code: ClassVar[PullCode | None] = pulls

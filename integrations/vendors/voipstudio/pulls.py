@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 from integrations.http import Auth, BadResponse, HttpClient, HttpRequest
 from integrations.vendors.base import Account, Connector, UnknownResource
 from integrations.vendors.resources import CALLS, Call, Page, Resource
+from integrations.vendors.values import as_count, naive_text, read_time
 
 from .schemas import LIMIT_MAX
-
-NAIVE = "%Y-%m-%d %H:%M:%S"
 
 CDRS = Resource(
     "cdrs",
@@ -45,8 +44,8 @@ def fetch_pages(
     # calldate is naive in the account's zone; seconds are floored, which is exact for lte (rows
     # have whole seconds) and at worst takes one extra second at the start (an overlap anyway).
     window = [
-        {"property": "calldate", "operator": "gte", "value": naive(since, tz)},
-        {"property": "calldate", "operator": "lte", "value": naive(until, tz)},
+        {"property": "calldate", "operator": "gte", "value": naive_text(since, tz)},
+        {"property": "calldate", "operator": "lte", "value": naive_text(until, tz)},
     ]
     url = urljoin(account.base_url, "cdrs")
     limit = resource.page_size
@@ -65,7 +64,7 @@ def fetch_pages(
         rows = payload.get("data")
         if not isinstance(rows, list):
             raise BadResponse("VoIPstudio: /cdrs answered without a 'data' list")
-        total = _count(payload.get("total"))
+        total = as_count(payload.get("total"))
         seen += len(rows)
         yield Page(rows, total)
         # The total is re-read every page, so CDRs written during the walk are still reached.
@@ -79,7 +78,7 @@ def row_id(resource: Resource, row: Mapping[str, Any]) -> str:
 
 
 def row_time(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime:
-    return read_naive(str(_field(row, "calldate")), tz)
+    return read_time(str(_field(row, "calldate")), tz, "VoIPstudio")
 
 
 def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
@@ -102,28 +101,6 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         answered=answered,
         extra={"total_seconds": int(row.get("duration") or 0), "charge": row.get("charge")},
     )
-
-
-def naive(moment: datetime, tz: tzinfo) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("pull windows are aware datetimes")
-    return moment.astimezone(tz).strftime(NAIVE)
-
-
-def read_naive(text: str, tz: tzinfo) -> datetime:
-    """A naive vendor time read in the account's zone (an ambiguous DST hour takes its first reading)."""
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadResponse(f"VoIPstudio: {text[:40]!r} is not a date and time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-
-
-def _count(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _field(row: Mapping[str, Any], name: str) -> Any:
