@@ -20,7 +20,8 @@ from integrations.models import CallRecord, Integration, RawRecord
 from integrations.vendors.base import Connector
 from integrations.vendors.resources import CALLS, Page, Resource
 
-CALL_FIELDS = (
+# The normalised call's attributes, stored as columns of the same names.
+CALL_ATTRIBUTES = (
     "direction",
     "caller",
     "callee",
@@ -30,9 +31,8 @@ CALL_FIELDS = (
     "duration_seconds",
     "disposition",
     "answered",
-    "raw",
-    "resource",
 )
+CALL_FIELDS = (*CALL_ATTRIBUTES, "raw", "resource")
 INSERT_COLUMNS = ("integration", "vendor_call_id", "first_seen_at", "updated_at", *CALL_FIELDS)
 
 
@@ -51,22 +51,26 @@ def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz:
     rows: dict[str, dict[str, Any]] = {}
     newest: datetime | None = None
     for row in page.rows:
-        when = connector.row_time(resource, row, tz)
-        if when is not None and (newest is None or when > newest):
-            newest = when
+        when: datetime | None
         if resource.kind == CALLS:
-            call = vars(connector.to_call(resource, row, tz))  # a shallow view: asdict() deep-copies
-            values = {name: call[name] for name in CALL_FIELDS if name in call}
+            # A call's watermark time is its start (every connector's to_call reads the same
+            # field as its row_time), so the row is read once.
+            call = connector.to_call(resource, row, tz)
+            vendor_id, when = call.vendor_call_id, call.started_at
+            values = {name: getattr(call, name) for name in CALL_ATTRIBUTES}
             # Encoded here, in the fetching thread, so the writing thread only writes.
             values.update(
                 raw=row,
                 resource=resource.key,
                 raw_text=orjson.dumps(row).decode(),
-                started_db=adapt_time(values["started_at"]),
+                started_db=adapt_time(when),
             )
         else:
+            vendor_id, when = connector.row_id(resource, row), connector.row_time(resource, row, tz)
             values = {"raw": row, "record_time": when}
-        rows[connector.row_id(resource, row)] = values
+        if when is not None and (newest is None or when > newest):
+            newest = when
+        rows[vendor_id] = values
     return PreparedPage(rows, newest, len(page.rows), page.total)
 
 
