@@ -90,9 +90,6 @@ class Redactor:
     def is_sensitive_key(self, name: str) -> bool:
         return name.lower() in self.sensitive_keys
 
-    def is_sensitive_header(self, name: str) -> bool:
-        return name.lower() in self.sensitive_headers
-
     # ---- masking ---------------------------------------------------------------------------
     def text(self, s: str) -> str:
         for secret in self._ordered:

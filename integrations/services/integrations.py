@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from integrations.models import Integration
-from integrations.registry import VENDORS, UnknownVendor, get_connector
+from integrations.registry import UnknownVendor, get_connector
 from integrations.services import audit, credentials
 from integrations.services.audit import Actor
 
@@ -47,7 +47,3 @@ def create_integration(
         )
         credentials.save_credentials(integration, values, actor, note="initial credentials")
     return integration
-
-
-def vendor_keys() -> list[str]:
-    return list(VENDORS)

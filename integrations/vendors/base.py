@@ -84,9 +84,6 @@ class Account:
     secret: Callable[[str], str]
     timezone: str = "UTC"
 
-    def has(self, name: str) -> bool:
-        return bool(self.public.get(name)) or bool(self.secret(name))
-
 
 class UnknownEndpoint(KeyError):
     def __str__(self) -> str:
