@@ -164,8 +164,11 @@ def _walk(run: PullRun, state: PullState, redactor: Redactor) -> None:
     ) as client:
         auth = connector.auth(account)
         pages = connector.fetch_pages(client, auth, account, resource, since, until)
-        # Fetching and mapping run in a thread one page ahead; the database work stays here.
-        for page in prefetched(prepare_page(connector, resource, p, tz) for p in pages):
+        # Three stages, each in its own thread and a page ahead of the next: fetching (mostly
+        # waiting on the vendor), mapping (CPU), and here writing (SQLite releases the GIL while it
+        # writes). Mapping in the fetching thread put it in series with the vendor's answer.
+        fetched = prefetched(pages)
+        for page in prefetched(prepare_page(connector, resource, p, tz) for p in fetched):
             with transaction.atomic():
                 created, updated = store_prepared(integration, resource, page)
                 run.pages += 1

@@ -1,7 +1,7 @@
 """Storing pulled rows: an idempotent upsert keyed by the vendor's id, in two steps.
 
 `prepare_page` maps a page's rows (vendor ids, times, normalised calls) and touches no database,
-so a pull runs it in the fetching thread; `store_prepared` writes one page in the caller's
+so a pull runs it in a thread of its own; `store_prepared` writes one page in the caller's
 transaction. Splitting them lets the mapping of the next page overlap the database work of this
 one (SQLite releases the GIL while it writes; see docs/performance.md).
 """
@@ -58,7 +58,7 @@ def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz:
             call = connector.to_call(resource, row, tz)
             vendor_id, when = call.vendor_call_id, call.started_at
             values = {name: getattr(call, name) for name in CALL_ATTRIBUTES}
-            # Encoded here, in the fetching thread, so the writing thread only writes.
+            # Encoded here, in the mapping thread, so the writing thread only writes.
             values.update(
                 raw=row,
                 resource=resource.key,
