@@ -35,8 +35,13 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy .
 
+# With TEST_DATABASE_URL set (CI sets it), the database tests run again on that server.
 pytest: $(STAMP)
 	$(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the database tests again, on PostgreSQL =="; \
+		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not e2e and not slow"; \
+	fi
 
 test: lint types pytest
 
