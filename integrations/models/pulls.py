@@ -6,6 +6,7 @@ class PullStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
+    INCOMPLETE = "incomplete", "Incomplete (fetched less than the vendor holds)"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped (another run was in progress)"
 
@@ -51,7 +52,12 @@ class PullRun(models.Model):
 
     @property
     def is_done(self) -> bool:
-        return self.status in (PullStatus.SUCCEEDED, PullStatus.FAILED, PullStatus.SKIPPED)
+        return self.status in (
+            PullStatus.SUCCEEDED,
+            PullStatus.INCOMPLETE,
+            PullStatus.FAILED,
+            PullStatus.SKIPPED,
+        )
 
     @property
     def progress_percent(self) -> int | None:

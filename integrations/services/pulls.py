@@ -24,6 +24,7 @@ from integrations.services.outbound import NotReady, account_for, policy_for, re
 from integrations.services.prefetch import prefetched
 from integrations.services.records import prepare_page, store_prepared
 from integrations.vendors.base import UnknownResource
+from integrations.vendors.resources import IncompleteWalk
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,15 @@ def execute(run_id: int) -> PullRun:
     try:
         redactor = redactor_for(run.integration)
         _walk(run, state, redactor)
+    except IncompleteWalk as exc:
+        # Every page fetched is stored, but the watermark stays where it was: the next pull walks
+        # this window again (upserts make that harmless) instead of stepping over the gap.
+        _finish(
+            run,
+            PullStatus.INCOMPLETE,
+            "incomplete",
+            f"Incomplete: {exc}. The watermark did not move; the next pull reads this window again.",
+        )
     except HttpError as exc:
         diagnosis = run.integration.connector.diagnose_error(exc)
         _finish(run, PullStatus.FAILED, diagnosis.code.value, redactor.text(f"{diagnosis.title}. {exc}"))

@@ -320,6 +320,10 @@ class Connector:
 
     # --- pulls ----------------------------------------------------------------------------------
     resources: ClassVar[tuple[Resource, ...]] = ()
+    name_sources: ClassVar[Mapping[str, tuple[str, str]]] = {}
+    """Call fields that hold a vendor id rather than a name, and where the name is found:
+    `{"agent": ("users", "name")}` = the RAW resource `users`, whose rows (keyed by that id) carry
+    the display name in their `name` field. Reports and pages show the name when it is known."""
     pull_code: ClassVar[PullCode | None] = None
     """A vendor whose pull code lives in its own `pulls.py` names that module here."""
 

@@ -29,6 +29,20 @@ class Resource:
     description: str = ""
 
 
+class IncompleteWalk(Exception):
+    """A walk reached its end holding fewer rows than the vendor said it has.
+
+    Raised by `fetch_pages` after yielding every page it did fetch: what was fetched is stored,
+    but the pull ends *incomplete* (not succeeded) and its watermark does not move, so the next
+    pull walks the same window again. The message says both numbers in words a person can use.
+    """
+
+    def __init__(self, fetched: int, expected: int, where: str = "") -> None:
+        self.fetched, self.expected, self.where = fetched, expected, where
+        place = f" ({where})" if where else ""
+        super().__init__(f"the vendor said it holds {expected} rows{place} but the walk received {fetched}")
+
+
 @dataclass
 class Page:
     rows: list[dict[str, Any]]
