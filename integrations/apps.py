@@ -15,9 +15,16 @@ class IntegrationsConfig(AppConfig):
 
         post_migrate.connect(_ensure_key_canary, sender=self)
         post_migrate.connect(sync_groups, sender=self)
+        post_migrate.connect(_ensure_ping_schedules, sender=self)
 
 
 def _ensure_key_canary(**_: Any) -> None:
     from integrations.services.keys import ensure_canary
 
     ensure_canary()
+
+
+def _ensure_ping_schedules(**_: Any) -> None:
+    from integrations.services.workers import ensure_ping_schedules
+
+    ensure_ping_schedules()

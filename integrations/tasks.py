@@ -1,21 +1,18 @@
 """Celery tasks: thin. Ids in, a service called, done; never a secret in the arguments."""
 
-import socket
+from typing import Any
 
 from celery import shared_task
-from django.utils import timezone
 
-from integrations.models import Integration, Report, WorkerHeartbeat
-from integrations.services import pulls, reports, testing
+from integrations.models import Integration, Report
+from integrations.services import pulls, reports, testing, workers
 from integrations.services.audit import SYSTEM
 
 
-@shared_task(name="integrations.tasks.ping")
-def ping(queue: str = "interactive") -> None:
-    """Record that a worker consumed a task from `queue` (the admin shows worker liveness)."""
-    WorkerHeartbeat.objects.update_or_create(
-        hostname=socket.gethostname(), queue=queue, defaults={"seen_at": timezone.now()}
-    )
+@shared_task(name="integrations.tasks.ping", bind=True)
+def ping(task: Any, queue: str = "interactive") -> None:
+    """Beat's ping of `queue`: records which worker ran it, and when (liveness)."""
+    workers.record_ping(task.request.hostname or "unknown", queue)
 
 
 @shared_task(name="integrations.tasks.run_test")

@@ -1,7 +1,7 @@
 """Django settings for Switchboard.
 
 Every variable is read through django-environ and documented in `.env.example`. The defaults are
-the embedded ones (SQLite and the filesystem broker under `var/`), so a fresh checkout runs with
+the embedded ones (SQLite and a private Redis broker under `var/`), so a fresh checkout runs with
 no server to install. Production sets `DEBUG=false`, and then the system checks in
 `integrations.checks` refuse to start without an explicit `SECRET_KEY` and encryption keys.
 """
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 
+from portal.broker import broker_url
 from portal.devkeys import dev_encryption_keys, dev_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +48,10 @@ ALLOW_PRIVATE_TARGETS = env.bool("ALLOW_PRIVATE_TARGETS", default=False)
 PORTAL_EGRESS_IPS = env.list("PORTAL_EGRESS_IPS", default=[])
 OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=5.0)
 OUTBOUND_READ_TIMEOUT = env.float("OUTBOUND_READ_TIMEOUT", default=20.0)
+# Seconds one whole outbound request may take (connect, the answer and its whole body, retries,
+# waits and any login included): a test request, and one page of a pull.
+OUTBOUND_TEST_DEADLINE = env.float("OUTBOUND_TEST_DEADLINE", default=30.0)
+OUTBOUND_PULL_DEADLINE = env.float("OUTBOUND_PULL_DEADLINE", default=120.0)
 # A running pull that shows no sign of life for this long is taken over by the next one.
 PULL_LEASE_SECONDS = env.int("PULL_LEASE_SECONDS", default=300)
 
@@ -143,21 +148,29 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="switchboard@localhost")
 
 # --- Celery ------------------------------------------------------------------------------------
-BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
+# Default: the embedded broker, a private Redis server on a unix socket under var/ that `make run`
+# starts (portal/broker.py says why it replaced the filesystem transport). Production: Redis.
+EMBEDDED_BROKER_URL = broker_url(VAR_DIR)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=EMBEDDED_BROKER_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task not acknowledged this long after delivery is delivered again (acks are late, so a
+    # worker killed mid-task loses nothing). Pulls outlive it safely: they are fenced by a lease.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    # Look for such tasks every 10 s rather than every 100 s.
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 5,
+    "socket_timeout": 30,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Two queues, served by separate worker pools (Procfile, docs/runtime.md): a test request never
+# waits behind a pull. Services name the queue when they send; these routes say the same.
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
-CELERY_TASK_ROUTES = {"integrations.tasks.bulk.*": {"queue": "bulk"}}
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.run_test": {"queue": "interactive"},
+    "integrations.tasks.pull": {"queue": "bulk"},
+    "integrations.tasks.scheduled_pull": {"queue": "bulk"},
+    "integrations.tasks.scheduled_report": {"queue": "bulk"},
+}
 # Runs are recorded in our own tables (TestRun, PullRun, ...), so Celery keeps no results.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

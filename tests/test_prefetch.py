@@ -1,11 +1,13 @@
-"""The page pipeline: order kept, errors surface in the consumer, an early stop stops the producer."""
+"""The page pipeline: order kept, errors surface in the consumer, every stop stops every thread."""
 
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 
+from integrations.services import prefetch
 from integrations.services.prefetch import prefetched
 
 
@@ -43,3 +45,44 @@ def test_stopping_early_stops_the_producer_and_closes_its_source() -> None:
         time.sleep(0.01)
     assert closed.is_set()
     assert threading.active_count() <= before
+
+
+def prefetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "pull-prefetch" and t.is_alive()]
+
+
+@pytest.fixture
+def short_join(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A producer that cannot stop would hold the test JOIN_SECONDS and then be found alive.
+    monkeypatch.setattr(prefetch, "JOIN_SECONDS", 5.0)
+
+
+def test_a_failure_while_storing_stops_every_stage_and_closes_the_source(short_join: None) -> None:
+    closed = threading.Event()
+    with (
+        pytest.raises(RuntimeError, match="storing page 8 failed"),
+        closing(prefetched(numbers(10, closed))) as fetched,
+        closing(prefetched(n * 2 for n in fetched)) as mapped,
+    ):
+        for n in mapped:
+            if n == 16:  # near the end: the producers have finished and wait to hand over
+                raise RuntimeError("storing page 8 failed")
+    assert closed.is_set()
+    assert prefetch_threads() == []
+
+
+def test_a_producer_waiting_on_a_full_queue_is_released_by_the_consumer_failing(short_join: None) -> None:
+    with pytest.raises(RuntimeError), closing(prefetched(numbers(1_000), depth=1)) as pages:
+        for n in pages:
+            time.sleep(0.05)  # the producer fills the queue and waits on it
+            raise RuntimeError(f"page {n} could not be stored")
+    assert prefetch_threads() == []
+
+
+def test_an_error_at_the_last_page_reaches_the_consumer_and_leaves_no_thread(short_join: None) -> None:
+    with (
+        pytest.raises(ValueError, match="page 9 broke"),
+        closing(prefetched(numbers(10, fail_at=9))) as pages,
+    ):
+        assert list(pages) == []  # never reached
+    assert prefetch_threads() == []

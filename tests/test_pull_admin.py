@@ -93,13 +93,16 @@ def test_a_schedule_can_move_to_crontab_and_be_removed(admin_client: Client, san
         "pull_schedules-0-enabled": "on",
     }
     assert admin_client.post(change_url(integration), edit).status_code == 302
-    task = PeriodicTask.objects.get()
+    task = PeriodicTask.objects.get(task="integrations.tasks.scheduled_pull")
     assert task.crontab is not None and (task.crontab.minute, task.crontab.hour) == ("30", "2")
     assert task.interval is None
 
     remove = {**edit, "pull_schedules-0-DELETE": "on"}
     assert admin_client.post(change_url(integration), remove).status_code == 302
-    assert not PullSchedule.objects.exists() and not PeriodicTask.objects.exists()
+    assert (
+        not PullSchedule.objects.exists()
+        and not PeriodicTask.objects.filter(task="integrations.tasks.scheduled_pull").exists()
+    )
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="schedule").order_by("id")] == [
         "schedule.add",
         "schedule.change",
@@ -124,7 +127,7 @@ def test_interval_schedule_needs_its_minutes(admin_client: Client, sandbox: Sand
     response = admin_client.post(change_url(integration), data)
     assert response.status_code == 200
     assert "Say how many minutes apart" in response.content.decode()
-    assert not PeriodicTask.objects.exists()
+    assert not PeriodicTask.objects.filter(task="integrations.tasks.scheduled_pull").exists()
 
 
 def test_pull_now_queues_every_resource_and_the_list_shows_progress(

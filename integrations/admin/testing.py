@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from integrations.models import Integration, TestRun
-from integrations.services import testing
+from integrations.services import testing, workers
 from integrations.services.audit import Actor
 from integrations.services.outbound import NotReady
 from integrations.vendors.catalogue import Endpoint, Param
@@ -60,7 +60,8 @@ def _require_run_permission(request: HttpRequest) -> None:
 
 
 def render_result(run: TestRun, request: HttpRequest | None = None) -> str:
-    return render_to_string("integrations/test_result.html", {"run": run}, request=request)
+    context = {"run": run, "waiting_note": workers.waiting_note(run)}
+    return render_to_string("integrations/test_result.html", context, request=request)
 
 
 def test_request_view(site: AdminSite, request: HttpRequest, pk: int) -> HttpResponseBase:

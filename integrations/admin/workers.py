@@ -8,7 +8,8 @@ from integrations.models import WorkerHeartbeat
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
-    list_display = ["hostname", "queue", "seen_at"]
+    list_display = ["hostname", "queue", "started_at", "seen_at", "pinged_at"]
+    list_filter = ["queue"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

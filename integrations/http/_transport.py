@@ -1,5 +1,6 @@
 """What the client needs from `requests`/urllib3 and nothing else may touch (private).
 
+* A watchdog that bounds each attempt as a whole (see `Watchdog`).
 * An adapter whose connections check the address they actually connected to: netguard resolved the
   host before the request, but urllib3 resolves it again to connect, and a hostile DNS server can
   answer with a public address the first time and 127.0.0.1 the second (DNS rebinding).  The check
@@ -12,11 +13,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.cookiejar
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,6 +62,64 @@ for _name in (
     logging.getLogger(_name).addFilter(_QUIET)
 
 
+# ---- the deadline watchdog -----------------------------------------------------------------------
+# Timeouts bound each socket read, not the request: a vendor trickling a byte a second holds a
+# request for as long as it likes. A watchdog bounds the whole attempt (connect, headers and body)
+# by shutting the connection's socket down when its time is up, which wakes the blocked read.
+_ACTIVE = threading.local()
+
+
+class Watchdog:
+    """Bounds one attempt to `seconds`; `fired` says the deadline (not the vendor) ended it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = max(seconds, 0.0)
+        self.fired = False
+        self.answered = False
+        """Set once the status line and headers are in: the rest is the body."""
+        # The socket itself, not only its connection: once headers say "Connection: close",
+        # http.client hands the socket to the response and the connection forgets it.
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(self.seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Watchdog:
+        _ACTIVE.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._timer.cancel()
+        _ACTIVE.watchdog = None
+
+    def attach(self, connection: HTTPConnection) -> None:
+        sock = getattr(connection, "sock", None)
+        if sock is None:
+            return  # not connected yet: connect() attaches again (connect_timeout bounds that)
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watch(connection: HTTPConnection) -> None:
+    watchdog: Watchdog | None = getattr(_ACTIVE, "watchdog", None)
+    if watchdog is not None:
+        watchdog.attach(connection)
+
+
 # ---- DNS-rebinding guard -------------------------------------------------------------------------
 def _checked(sock: socket.socket, host: str) -> socket.socket:
     try:
@@ -73,32 +134,65 @@ def _checked(sock: socket.socket, host: str) -> socket.socket:
     return sock
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _WatchedConnection(HTTPConnection):
+    """Known to the attempt's watchdog whether new or reused; checks its peer when `guarded`."""
+
+    guarded = False
+
     def _new_conn(self) -> socket.socket:
-        return _checked(super()._new_conn(), self.host)
+        sock = super()._new_conn()
+        return _checked(sock, self.host) if self.guarded else sock
+
+    def connect(self) -> None:
+        super().connect()
+        _watch(self)  # the socket exists only now (and is TLS-wrapped by now for HTTPS)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self)
+        super().request(*args, **kwargs)
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        return _checked(super()._new_conn(), self.host)
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
 
 
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
+class _GuardedConnection(_WatchedConnection):
+    guarded = True
 
 
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
+class _GuardedHTTPSConnection(_WatchedHTTPSConnection):
+    guarded = True
 
 
-class GuardedAdapter(HTTPAdapter):
-    """An HTTPAdapter whose pools refuse a socket connected to a non-public address."""
+def _pool(base: type[HTTPConnectionPool], connection: type[HTTPConnection]) -> type[HTTPConnectionPool]:
+    return type(f"{connection.__name__}Pool", (base,), {"ConnectionCls": connection})
+
+
+_POOLS = {
+    False: {
+        "http": _pool(HTTPConnectionPool, _WatchedConnection),
+        "https": _pool(HTTPSConnectionPool, _WatchedHTTPSConnection),
+    },
+    True: {
+        "http": _pool(HTTPConnectionPool, _GuardedConnection),
+        "https": _pool(HTTPSConnectionPool, _GuardedHTTPSConnection),
+    },
+}
+
+
+class WatchedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose connections answer to the attempt's watchdog and, when `guarded`,
+    refuse a socket connected to a non-public address."""
+
+    def __init__(self, *, guarded: bool) -> None:
+        self.guarded = guarded
+        super().__init__(max_retries=0)
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
     ) -> None:
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS[self.guarded])
 
 
 def new_session(*, guarded: bool, user_agent: str) -> requests.Session:
@@ -109,7 +203,7 @@ def new_session(*, guarded: bool, user_agent: str) -> requests.Session:
     # No cookie jar: the only state between calls is what an Auth scheme sets explicitly.
     session.cookies.set_policy(_NoCookies())
     session.headers["User-Agent"] = user_agent
-    adapter = GuardedAdapter(max_retries=0) if guarded else HTTPAdapter(max_retries=0)
+    adapter = WatchedAdapter(guarded=guarded)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -3,6 +3,9 @@
 It returns a response for any HTTP status (the caller decides what a 404 means; ``error_for_status``
 maps the usual ones) and raises typed errors for transport failures.  It logs one line per attempt:
 method, host, path, status and milliseconds; never a header, a body or a query string.
+
+Every ``send`` has a total deadline: connect, headers, the whole body, every retry and wait, and
+any login the auth step makes on the way. A slow vendor costs a worker slot for that long at most.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import codecs
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,8 +23,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from ._transport import TRANSPORT_ERRORS, new_session, translate
-from .errors import BadResponse, HttpError, parse_retry_after
+from ._transport import TRANSPORT_ERRORS, Watchdog, new_session, translate
+from .errors import BadResponse, HttpError, Timeout, parse_retry_after
 from .netguard import TargetPolicy, check_url
 from .redact import Redactor
 
@@ -138,6 +142,8 @@ class HttpClient:
         verify: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str = "Switchboard/0.1",
+        deadline: float = 60.0,
+        on_progress: Callable[[str], None] | None = None,
     ) -> None:
         self.policy = policy
         self.redactor = redactor if redactor is not None else Redactor()
@@ -150,11 +156,27 @@ class HttpClient:
         self.max_bytes = max_bytes
         self.verify = verify
         self.sleep = sleep
+        self.deadline = deadline
+        """Seconds one `send` may take in all (the logins and retries it makes included)."""
+        self.on_progress = on_progress
+        """Told, in a few words, what is happening ("attempt 2 of 3, waiting for an answer")."""
+        # When the outermost send of this thread must end: a login inside it shares its budget.
+        self._budget = threading.local()
         # With private targets allowed there is nothing for the rebinding guard to refuse.
         self._session = new_session(guarded=not policy.allow_private, user_agent=user_agent)
 
     # ---- public ----------------------------------------------------------------------------
     def send(self, request: HttpRequest, auth: Auth | None = None) -> HttpResponse:
+        outermost = getattr(self._budget, "ends", None) is None
+        if outermost:
+            self._budget.ends = time.monotonic() + self.deadline
+        try:
+            return self._send(request, auth)
+        finally:
+            if outermost:
+                self._budget.ends = None
+
+    def _send(self, request: HttpRequest, auth: Auth | None) -> HttpResponse:
         original = request
         if auth is not None:
             request = auth.apply(self, request)
@@ -190,12 +212,31 @@ class HttpClient:
                 # Transport failures are retried only where sending twice is harmless.
                 if exc.permanent or not idempotent or last:
                     raise
-                self.sleep(self._backoff(attempt))
+                backoff = self._backoff(attempt)
+                if not self._may_wait(backoff):
+                    raise
+                self._wait(backoff, attempt, type(exc).__name__)
                 continue
             wait = self._retry_wait(response, idempotent, attempt)
-            if wait is None or last:
+            if wait is None or last or not self._may_wait(wait):
                 return response
-            self.sleep(wait)
+            self._wait(wait, attempt, f"HTTP {response.status_code}")
+
+    def _remaining(self) -> float:
+        ends = getattr(self._budget, "ends", None)
+        return self.deadline if ends is None else ends - time.monotonic()
+
+    def _may_wait(self, seconds: float) -> bool:
+        """Whether waiting `seconds` still leaves time for another attempt within the deadline."""
+        return self._remaining() - seconds > 0.05 * self.deadline
+
+    def _wait(self, seconds: float, attempt: int, why: str) -> None:
+        self._progress(f"waiting {seconds:.1f} s before attempt {attempt + 1} of {self.max_attempts} ({why})")
+        self.sleep(seconds)
+
+    def _progress(self, text: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(text)
 
     def _retry_wait(self, response: HttpResponse, idempotent: bool, attempt: int) -> float | None:
         """Seconds to wait before another attempt, or None to return this response."""
@@ -221,6 +262,7 @@ class HttpClient:
         path = self.redactor.text(urlsplit(request.url).path or "/")  # a vendor may put a token in the path
         method = request.method.upper()
         started = time.monotonic()
+        self._progress(f"{method} {path}: attempt {attempt} of {self.max_attempts}, waiting for an answer")
         try:
             response = self._exchange(request, method, f"{host}{path}", attempt, started)
         except HttpError as exc:
@@ -233,6 +275,9 @@ class HttpClient:
         self, request: HttpRequest, method: str, where: str, attempt: int, started: float
     ) -> HttpResponse:
         check_url(request.url, self.policy)
+        allowed = self._remaining()
+        if allowed <= 0:
+            raise Timeout(f"{method} {where}: no time left within the {self.deadline:g} s deadline")
 
         def call() -> requests.Response:
             return self._session.request(
@@ -247,11 +292,16 @@ class HttpClient:
                 verify=self.verify,
             )
 
-        raw = self._guard(call, method, where)
-        try:
-            body, too_big = self._guard(lambda: self._read(raw), method, where)
-        finally:
-            raw.close()
+        with Watchdog(allowed) as watchdog:
+            raw = self._guard(call, method, where, watchdog)
+            watchdog.answered = True
+            try:
+                body, too_big = self._guard(lambda: self._read(raw), method, where, watchdog)
+            finally:
+                raw.close()
+            if watchdog.fired:
+                # A body that ends with the connection reads as complete when it was cut short.
+                raise self._deadline_error(method, where, watchdog)
         response = HttpResponse(
             status_code=raw.status_code,
             headers=dict(raw.headers),
@@ -281,21 +331,32 @@ class HttpClient:
                 return b"".join(chunks)[: self.max_bytes], True
         return b"".join(chunks), False
 
-    def _guard(self, fn: Callable[[], T], method: str, where: str) -> T:
+    def _guard(self, fn: Callable[[], T], method: str, where: str, watchdog: Watchdog) -> T:
         """Run fn; a transport exception becomes a typed error raised with no chained cause."""
         try:
             return fn()
         except TRANSPORT_ERRORS as exc:
-            failure = translate(
-                exc,
-                method=method,
-                where=where,
-                connect_timeout=self.connect_timeout,
-                read_timeout=self.read_timeout,
-            )
+            if watchdog.fired:
+                # The watchdog shut the socket: whatever the library made of that, it was our deadline.
+                failure: HttpError = self._deadline_error(method, where, watchdog)
+            else:
+                failure = translate(
+                    exc,
+                    method=method,
+                    where=where,
+                    connect_timeout=self.connect_timeout,
+                    read_timeout=self.read_timeout,
+                )
         # Raised outside the except block: the requests exception (whose text quotes the URL) is
         # neither the cause nor the context of what callers see.
         raise failure
+
+    @staticmethod
+    def _deadline_error(method: str, where: str, watchdog: Watchdog) -> Timeout:
+        seconds = f"{watchdog.seconds:.0f} s"
+        if watchdog.answered:
+            return Timeout(f"{method} {where}: the vendor was still sending its answer after {seconds}")
+        return Timeout(f"{method} {where}: no answer within {seconds} (the deadline for the whole request)")
 
 
 def _host(url: str) -> str:

@@ -79,6 +79,9 @@ class PullState(models.Model):
         null=True, blank=True, help_text="Newest record time stored; the next pull starts before it."
     )
     running = models.ForeignKey(PullRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    generation = models.PositiveBigIntegerField(
+        default=0, help_text="Counts the claims of the lock: a run writes only under its own (fencing)."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["integration", "resource"], name="pull_state_unique")]

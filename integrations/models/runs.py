@@ -33,6 +33,9 @@ class TestRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.CharField(
+        max_length=200, blank=True, help_text="While it runs: which attempt, and what it waits for."
+    )
     request_method = models.CharField(max_length=8, blank=True)
     request_url = models.TextField(blank=True, help_text="Redacted.")
     request_headers = models.JSONField(default=dict, blank=True, help_text="Redacted.")

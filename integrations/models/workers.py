@@ -2,11 +2,15 @@ from django.db import models
 
 
 class WorkerHeartbeat(models.Model):
-    """The last time a worker consumed a ping on a queue: proof that background work runs."""
+    """A worker process serving a queue: proof that background work runs, and that beat runs."""
 
-    hostname = models.CharField(max_length=200)
+    hostname = models.CharField(max_length=200, help_text="The worker's node name, e.g. bulk@host.")
     queue = models.CharField(max_length=64)
-    seen_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When this worker started.")
+    seen_at = models.DateTimeField(help_text="Its last sign of life (it writes one every 30 s).")
+    pinged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it last ran beat's ping of this queue (every minute)."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hostname", "queue"], name="worker_heartbeat_unique")]

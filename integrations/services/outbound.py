@@ -1,10 +1,11 @@
 """What a service hands a connector and the HTTP client for one integration."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from integrations.http import Redactor, TargetPolicy
+from integrations.http import HttpClient, Redactor, TargetPolicy
 from integrations.models import Integration
 from integrations.vendors.base import Account
 
@@ -51,3 +52,21 @@ def redactor_for(integration: Integration) -> Redactor:
             if value:
                 redactor.add(value)
     return redactor
+
+
+def client_for(
+    integration: Integration,
+    redactor: Redactor,
+    *,
+    deadline: float,
+    on_progress: Callable[[str], None] | None = None,
+) -> HttpClient:
+    """The HTTP client for one integration's requests, each bounded by `deadline` seconds."""
+    return HttpClient(
+        policy=policy_for(integration),
+        redactor=redactor,
+        connect_timeout=settings.OUTBOUND_CONNECT_TIMEOUT,
+        read_timeout=settings.OUTBOUND_READ_TIMEOUT,
+        deadline=deadline,
+        on_progress=on_progress,
+    )

@@ -8,18 +8,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.http import HttpClient, HttpError, HttpRequest, HttpResponse, Redactor
+from integrations.http import HttpError, HttpRequest, HttpResponse, Redactor
 from integrations.models import AllowlistKind, Integration, RunStatus, TestRun
 from integrations.services import audit
 from integrations.services.audit import Actor
 from integrations.services.curl import curl_command
-from integrations.services.outbound import NotReady, account_for, policy_for, redactor_for
+from integrations.services.outbound import NotReady, account_for, client_for, redactor_for
+from integrations.services.queueing import send_after_commit
 from integrations.vendors.base import UnknownEndpoint
 from integrations.vendors.catalogue import Endpoint
 from integrations.vendors.diagnosis import Code, Diagnosis
@@ -111,13 +111,17 @@ def start(
             "test.run", actor, run, integration=integration, details={"endpoint": endpoint.key, "via": via}
         )
         if not inline:
-            # By name: tasks sit above services in the layers, and the message carries the id only.
-            transaction.on_commit(
-                lambda: current_app.send_task(RUN_TEST_TASK, args=[run.pk], queue="interactive")
-            )
+            send_after_commit(RUN_TEST_TASK, run.pk, "interactive", lambda why: _not_queued(run, why))
     if inline:
         return execute(run.pk)
     return run
+
+
+def _not_queued(run: TestRun, why: str) -> None:
+    TestRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.FAILED, error=why, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
 
 
 def execute(run_id: int) -> TestRun:
@@ -161,11 +165,13 @@ def _send(run: TestRun, redactor: Redactor) -> Diagnosis:
     run.request_body = redactor.text(json.dumps(request.json, indent=2)) if request.json is not None else ""
     started = time.monotonic()
     response: HttpResponse | None
-    with HttpClient(
-        policy=policy_for(integration),
-        redactor=redactor,
-        connect_timeout=settings.OUTBOUND_CONNECT_TIMEOUT,
-        read_timeout=settings.OUTBOUND_READ_TIMEOUT,
+
+    def progress(text: str) -> None:
+        # Shown live on the test page while the request runs ("attempt 2 of 3, waiting ...").
+        TestRun.objects.filter(pk=run.pk).update(progress=redactor.text(text)[:200])
+
+    with client_for(
+        integration, redactor, deadline=settings.OUTBOUND_TEST_DEADLINE, on_progress=progress
     ) as client:
         try:
             response = client.send(request, auth=auth)
