@@ -37,4 +37,4 @@ def scheduled_pull(integration_id: int, resource: str) -> None:
 def scheduled_report(report_id: int) -> None:
     report = Report.objects.filter(pk=report_id, enabled=True).first()
     if report is not None:
-        reports.run(report)
+        reports.run(report, SYSTEM)

@@ -1,121 +1,85 @@
-"""Call reports over pulled call records: numbers, CSV, e-mail, and their beat schedule."""
+"""Call reports over pulled call records: building a run, its e-mail, and the beat schedule."""
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule
 
-from integrations.models import CallRecord, Report, ReportPeriod, ReportRun
+from integrations.models import Report, ReportRun
 from integrations.models.reports import split_recipients
 from integrations.services import audit
 from integrations.services.audit import Actor
+from integrations.services.report_csv import to_csv
+from integrations.services.report_numbers import Period, compute
+from integrations.services.report_text import figures_context, headline
 from integrations.services.schedules import save_periodic_task
 
 SCHEDULED_REPORT_TASK = "integrations.tasks.scheduled_report"
-COLUMNS = ("calls", "answered", "missed", "total_seconds", "average_answered_seconds")
+BUILD_PERMISSION = "integrations.build_report"
 
 
-def period_for(report: Report, day: date | None = None) -> tuple[datetime, datetime]:
-    """The report's period: the day (or Monday to Sunday week) of `day`, else the last full one."""
-    tz = ZoneInfo(report.timezone)
-    today = timezone.now().astimezone(tz).date()
-    if report.period == ReportPeriod.DAILY:
-        first = day or today - timedelta(days=1)
-        last = first + timedelta(days=1)
-    else:
+def period_for(report: Report, day: date | None = None) -> Period:
+    """The report's period: the day (or Monday to Sunday week) of `day`, else the last full one.
+
+    Midnight to midnight in the report's own time zone, so a day is 23 or 25 hours long when the
+    clocks change in it.
+    """
+    zone = report.zone
+    today = timezone.now().astimezone(zone).date()
+    if report.is_weekly:
         anchor = day or today - timedelta(days=7)
         first = anchor - timedelta(days=anchor.weekday())
         last = first + timedelta(days=7)
-    return datetime.combine(first, time(), tz), datetime.combine(last, time(), tz)
+    else:
+        first = day or today - timedelta(days=1)
+        last = first + timedelta(days=1)
+    return datetime.combine(first, time(), zone), datetime.combine(last, time(), zone)
 
 
-def calls_of(report: Report, start: datetime, end: datetime) -> QuerySet[CallRecord]:
-    calls = CallRecord.objects.filter(started_at__gte=start, started_at__lt=end)
-    if report.pk and report.integrations.exists():
-        calls = calls.filter(integration__in=report.integrations.all())
-    return calls
+def previous_period(report: Report, period: Period) -> Period:
+    """The day or week just before `period` (a DST change makes it an hour longer or shorter)."""
+    return period_for(report, period[0].astimezone(report.zone).date() - timedelta(days=1))
 
 
-def _measures() -> dict[str, Any]:
-    return {
-        "calls": Count("id"),
-        # (Named apart from the `answered` field, which an aggregate may not shadow.)
-        "answered_calls": Count("id", filter=Q(answered=True)),
-        "missed_calls": Count("id", filter=Q(answered=False)),
-        "total_seconds": Sum("duration_seconds"),
-        "average_answered_seconds": Avg("duration_seconds", filter=Q(answered=True)),
-    }
+def run(
+    report: Report,
+    actor: Actor,
+    *,
+    day: date | None = None,
+    trigger: str = "schedule",
+    mail_connection: BaseEmailBackend | None = None,
+) -> ReportRun:
+    """Build the report for one period (replacing an earlier build of that period) and send it.
 
-
-def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    row["answered"], row["missed"] = row.pop("answered_calls"), row.pop("missed_calls")
-    row["total_seconds"] = row["total_seconds"] or 0
-    average = row["average_answered_seconds"]
-    row["average_answered_seconds"] = round(average, 1) if average is not None else None
-    return row
-
-
-def _grouped(calls: QuerySet[CallRecord], field: str) -> list[dict[str, Any]]:
-    rows = calls.exclude(**{field: ""}).values(field).annotate(**_measures()).order_by("-calls", field)
-    return [_clean({"key": row.pop(field), **row}) for row in rows]
-
-
-def compute(report: Report, start: datetime, end: datetime) -> dict[str, Any]:
-    """Every number of the report, as plain JSON-able data."""
-    calls = calls_of(report, start, end)
-    hours = {
-        row["hour"]: row["calls"]
-        for row in calls.annotate(hour=ExtractHour("started_at", tzinfo=ZoneInfo(report.timezone)))
-        .values("hour")
-        .annotate(calls=Count("id"))
-    }
-    totals = _clean(dict(calls.aggregate(**_measures())))
-    return {
-        "period": [start.isoformat(), end.isoformat()],
-        "timezone": report.timezone,
-        "totals": totals,
-        "per_integration": _grouped(calls, "integration__name"),
-        "per_queue": _grouped(calls, "queue"),
-        "per_user": _grouped(calls, "agent"),
-        "busiest_hours": [{"hour": hour, "calls": hours.get(hour, 0)} for hour in range(24)],
-    }
-
-
-def to_csv(numbers: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "key", *COLUMNS])
-    writer.writerow(["total", "", *(numbers["totals"][c] for c in COLUMNS)])
-    for section in ("per_integration", "per_queue", "per_user"):
-        for row in numbers[section]:
-            writer.writerow([section.removeprefix("per_"), row["key"], *(row[c] for c in COLUMNS)])
-    for row in numbers["busiest_hours"]:
-        writer.writerow(["hour", f"{row['hour']:02d}:00", row["calls"], "", "", "", ""])
-    return out.getvalue()
-
-
-def run(report: Report, *, day: date | None = None, trigger: str = "schedule") -> ReportRun:
-    """Build the report for one period (replacing an earlier build of that period) and send it."""
-    start, end = period_for(report, day)
+    `mail_connection` lets a caller choose where a printing e-mail backend prints (the CLI keeps
+    its stdout for JSON); the configured EMAIL_BACKEND is used either way.
+    """
+    if not actor.has_perm(BUILD_PERMISSION):
+        raise PermissionDenied("You may not build reports.")
+    period = period_for(report, day)
     with transaction.atomic():
-        ReportRun.objects.filter(report=report, period_start=start, period_end=end).delete()
+        ReportRun.objects.filter(report=report, period_start=period[0], period_end=period[1]).delete()
         report_run = ReportRun.objects.create(
-            report=report, period_start=start, period_end=end, trigger=trigger
+            report=report,
+            period_start=period[0],
+            period_end=period[1],
+            trigger=trigger,
+            requested_by=actor.user,
+        )
+        audit.record(
+            "report.build", actor, report, details={"period": report_run.period_label, "trigger": trigger}
         )
     try:
-        report_run.numbers = compute(report, start, end)
+        report_run.numbers = compute(report, period, previous_period(report, period))
         report_run.csv = to_csv(report_run.numbers)
         recipients = split_recipients(report.recipients)
         if recipients:
-            _send(report, report_run, recipients)
+            _send(report_run, recipients, mail_connection)
             report_run.emailed_to = ", ".join(recipients)
         report_run.status = "succeeded"
     except Exception as exc:
@@ -125,29 +89,28 @@ def run(report: Report, *, day: date | None = None, trigger: str = "schedule") -
     return report_run
 
 
-def _send(report: Report, report_run: ReportRun, recipients: list[str]) -> None:
-    totals = report_run.numbers["totals"]
-    first = report_run.period_start.astimezone(ZoneInfo(report.timezone))
-    body = (
-        f"{report.name}, {report.get_period_display().split(' (')[0].lower()} from {first:%Y-%m-%d}\n\n"
-        f"Calls: {totals['calls']}  answered: {totals['answered']}  missed: {totals['missed']}\n"
-        f"Total duration: {totals['total_seconds']} s; average answered call: "
-        f"{totals['average_answered_seconds']} s\n\nThe full figures are attached as CSV."
-    )
+def _send(report_run: ReportRun, recipients: list[str], connection: BaseEmailBackend | None) -> None:
+    numbers = report_run.numbers
+    body = render_to_string("integrations/report_email.txt", figures_context(report_run))
     message = EmailMessage(
-        subject=f"[Switchboard] {report.name} — {first:%Y-%m-%d}", body=body, to=recipients
+        subject=f"[Switchboard] {report_run.report.name}, {report_run.period_words}: {headline(numbers)}",
+        body=body,
+        to=recipients,
+        connection=connection,
     )
-    message.attach(f"{report.name}-{first:%Y-%m-%d}.csv", report_run.csv, "text/csv")
+    message.attach(report_run.file_name, report_run.csv, "text/csv")
     message.send()
 
 
 def sync_schedule(report: Report, actor: Actor, *, created: bool) -> None:
     """Keep the beat task that builds `report` in step with it; audit the change."""
+    # Forms validate first; this keeps any other caller from scheduling a task that cannot fire.
+    report.clean_fields()
     with transaction.atomic():
         crontab, _ = CrontabSchedule.objects.get_or_create(
             minute="0",
             hour=str(report.run_at_hour),
-            day_of_week="mon" if report.period == ReportPeriod.WEEKLY else "*",
+            day_of_week="mon" if report.is_weekly else "*",
             day_of_month="*",
             month_of_year="*",
             timezone=report.timezone,

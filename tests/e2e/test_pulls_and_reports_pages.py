@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,37 @@ def test_pull_now_shows_live_progress_then_the_report_shows_charts(
     assert page.locator("progress.pull-progress").count() == 0
     page.screenshot(path=str(screenshot_dir / "pulls-done.png"), full_page=True)
 
+    # The report run page as an operations lead opens it on a 1366 px wide laptop screen.
+    page.set_viewport_size({"width": 1366, "height": 900})
     Report.objects.create(name="yesterday", timezone="UTC")
-    call_command("reports", "run", "yesterday")
+    call_command("reports", "run", "yesterday", stdout=io.StringIO())
     page.goto(f"{base}/admin/integrations/reportrun/")
     page.click("#result_list tbody th a")
-    expect(page.locator("svg.pygal-chart")).to_have_count(3)
-    expect(page.locator(".report-totals")).to_contain_text("Calls")
+    expect(page.locator(".report-headline")).to_contain_text("calls")
+    expect(page.locator(".report-kpis")).to_contain_text("Answered rate")
+    expect(page.locator("svg.pygal-chart")).to_have_count(2)
+    expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
+    assert_fits_and_charts_are_readable(page)
     page.screenshot(path=str(screenshot_dir / "report-run.png"), full_page=True)
+
+    # A weekly report: the day-by-day trend beside the week before.
+    weekly = Report.objects.create(name="this week", period="weekly", timezone="UTC")
+    today = timezone.now().date().isoformat()
+    call_command("reports", "run", "this week", "--date", today, stdout=io.StringIO())
+    page.goto(f"{base}/admin/integrations/reportrun/?report__id__exact={weekly.pk}")
+    page.click("#result_list tbody th a")
+    expect(page.locator("svg.pygal-chart")).to_have_count(2)
+    expect(page.locator("svg.pygal-chart").first).to_contain_text("this week and the week before")
+    expect(page.get_by_role("heading", name="Day by day")).to_be_visible()
+    assert_fits_and_charts_are_readable(page)
+    page.screenshot(path=str(screenshot_dir / "report-run-weekly.png"), full_page=True)
+
+
+def assert_fits_and_charts_are_readable(page: Page) -> None:
+    """No horizontal scrollbar; charts side by side, each wide enough to read, none cut off."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    boxes = [chart.bounding_box() for chart in page.locator("svg.pygal-chart").all()]
+    width = page.evaluate("window.innerWidth")
+    for box in boxes:
+        assert box is not None and box["width"] >= 400 and box["x"] + box["width"] <= width
+    assert boxes[0] is not None and boxes[1] is not None and boxes[0]["y"] == boxes[1]["y"]  # one row

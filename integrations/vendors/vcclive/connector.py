@@ -131,4 +131,5 @@ class VccLive(Connector):
 
     # --- pulls: in pulls.py ---------------------------------------------------------------------
     resources = pulls.RESOURCES
+    name_sources = {"queue": ("projects", "name"), "agent": ("users", "name")}
     pull_code: ClassVar[PullCode | None] = pulls
