@@ -10,7 +10,7 @@ import integrations.models.integrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0006_pull_incomplete"),
+        ("integrations", "0007_runtime"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
