@@ -8,6 +8,7 @@ method, host, path, status and milliseconds; never a header, a body or a query s
 from __future__ import annotations
 
 import codecs
+import json as jsonlib
 import logging
 import random
 import time
@@ -45,7 +46,26 @@ class HttpRequest:
     params: tuple[tuple[str, str], ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    form: tuple[tuple[str, str], ...] = ()
+    """Fields sent as multipart/form-data (VoIPcloud's call-to-number takes no JSON)."""
     idempotent: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.json is not None and self.form:
+            raise ValueError("a request body is JSON or form fields, not both")
+
+    @property
+    def content_type(self) -> str | None:
+        """The body's media type (requests adds the multipart boundary itself)."""
+        if self.json is not None:
+            return "application/json"
+        return "multipart/form-data" if self.form else None
+
+    def body_text(self) -> str:
+        """The body as a person reads it: indented JSON, or one `name=value` line per form field."""
+        if self.json is not None:
+            return jsonlib.dumps(self.json, indent=2)
+        return "\n".join(f"{name}={value}" for name, value in self.form)
 
     @property
     def is_idempotent(self) -> bool:
@@ -241,6 +261,9 @@ class HttpClient:
                 params=list(request.params),
                 headers=dict(request.headers),
                 json=request.json,
+                # (None, value): a plain form field, no file name; `files=` makes requests send
+                # multipart/form-data where `data=` would send a urlencoded form.
+                files=[(name, (None, value)) for name, value in request.form] or None,
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,  # a redirect to another host would bypass netguard
                 stream=True,
