@@ -76,7 +76,9 @@ class VoipStudio(Connector):
                     "Filter (JSON)",
                     "json",
                     help_text='e.g. [{"operator": "gte", "property": "calldate", '
-                    f'"value": "2026-11-01 00:00:00"}}] — operators: {", ".join(FILTER_OPERATORS)}',
+                    f'"value": "2026-11-01 00:00:00"}}] — operators: {", ".join(FILTER_OPERATORS)}; '
+                    'entries AND together; like without a % is a partial match ("4478" finds every '
+                    "number holding 4478), and % matches any run of characters",
                 ),
                 Param("sort", "Sort by", "choice", choices=CDR_PROPERTIES),
                 Param("dir", "Direction", "choice", choices=("ASC", "DESC")),
