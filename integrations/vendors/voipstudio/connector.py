@@ -85,6 +85,23 @@ class VoipStudio(Connector):
             ),
             validate=check_filter,
         ),
+        Endpoint(
+            "apitokens",
+            "API tokens",
+            "GET",
+            "apitokens",
+            params=(
+                Param(
+                    "filter",
+                    "Filter (JSON)",
+                    "json",
+                    help_text='e.g. [{"property": "name", "operator": "eq", "value": "Switchboard"}]',
+                ),
+            ),
+            validate=check_filter,
+            description="This user's API tokens: name, expiry (idle seconds) and when each was last used. "
+            "Token values are masked.",
+        ),
     )
     wording = {
         Code.BAD_CREDENTIALS: (
