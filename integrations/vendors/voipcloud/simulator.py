@@ -62,7 +62,7 @@ class VoipCloudSettings(SimSettings):
     # ASSUMPTION (vendors.md, Simulator decisions): 100 requests per 15 minutes per key.
     rate_limit: int | None = RATE_LIMIT
     rate_window_seconds: float = RATE_WINDOW_SECONDS
-    # vendors.md (three public v2 clients): limit defaults to 100 and runs 1 to 10000.
+    # Three public v2 clients agree: limit defaults to 100 and runs 1 to 10000.
     limit_default: int = LIMIT_DEFAULT
     limit_max: int = LIMIT_MAX
     # ASSUMPTION (vendors.md, Simulator decisions): an unanswered call's connected_at is null
