@@ -211,7 +211,7 @@ def test_cli_test_prints_the_contract_and_exits_0_only_when_ok(sandbox: Any) -> 
     assert code == 0
     assert {"integration", "endpoint", "ok", "diagnosis", "status_code", "latency_ms", "message"} <= set(ok)
     assert (ok["endpoint"], ok["ok"], ok["diagnosis"], ok["status_code"]) == (
-        "system_status",
+        "connection",
         True,
         "ok",
         200,
@@ -225,8 +225,8 @@ def test_cli_test_prints_the_contract_and_exits_0_only_when_ok(sandbox: Any) -> 
     assert code == 1
     assert failed["diagnosis"] == "vendor_error"
 
-    code, bad = run("test", box.integration.name, "--endpoint", "user_calls", "--param", "limit=9999")
+    code, bad = run("test", box.integration.name, "--endpoint", "user_calls", "--param", "limit=10001")
     assert code == 1
-    assert "limit: must be at most 500" in bad["error"]
+    assert "limit: must be at most 10000" in bad["error"]
     code, unknown = run("test", box.integration.name, "--endpoint", "nope")
     assert code == 1 and "unknown endpoint 'nope'" in unknown["error"]

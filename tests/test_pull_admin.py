@@ -140,13 +140,14 @@ def test_pull_now_queues_every_resource_and_the_list_shows_progress(
             {"action": "pull_now", "_selected_action": [integration.pk]},
         )
     assert response.status_code == 302
-    assert sorted(PullRun.objects.values_list("resource", flat=True)) == ["cdrs", "projects", "records"]
-    assert len(callbacks) == 3  # one task each, sent when the transaction commits
+    resources = ["cdrs", "projects", "records", "users"]
+    assert sorted(PullRun.objects.values_list("resource", flat=True)) == resources
+    assert len(callbacks) == 4  # one task each, sent when the transaction commits
     listing = admin_client.get(reverse("admin:integrations_pullrun_changelist")).content.decode()
-    assert listing.count('class="pull-progress"') == 3
+    assert listing.count('class="pull-progress"') == 4
     ids = "&".join(f"id={pk}" for pk in PullRun.objects.values_list("pk", flat=True))
     progress = admin_client.get(reverse("admin:integrations_pullrun_progress") + "?" + ids).json()
-    assert len(progress) == 3 and not any(p["done"] for p in progress.values())
+    assert len(progress) == 4 and not any(p["done"] for p in progress.values())
     page = admin_client.get(change_url(integration)).content.decode()
     assert "recent pulls" in page.lower() and "Whole history" in page
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # Call-like resources: (vendor, resource, dataset, records for about 2.5 pages).
 CALL_RESOURCES = [
     ("voipstudio", "cdrs", "cdrs", 12_000),
-    ("voipcloud", "user_calls", "user_calls", 1_250),
+    ("voipcloud", "user_calls", "user_calls", 12_500),
     ("ipscape", "activities", "activities", 250),
     ("vcclive", "cdrs", "cdrs", 2_500),
 ]

@@ -44,6 +44,6 @@ def test_default_base_urls_follow_the_vendor_patterns() -> None:
         "https://acme.ipscape.com.au/platform-api/v3.0/"
     )
     assert get_connector("voipcloud").default_base_url({"pbx_host": "pbx.example.com"}) == (
-        "https://pbx.example.com/api/integration/v1/"
+        "https://pbx.example.com/api/integration/v2/"
     )
     assert get_connector("collect").default_base_url({"op_id": "1"}) is None

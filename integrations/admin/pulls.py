@@ -163,9 +163,10 @@ class CallRecordAdmin(ReadOnly):
         "agent",
         "queue",
         "duration_seconds",
+        "outcome",
         "disposition",
     ]
-    list_filter = ["integration", "resource", "direction", "answered", "started_at"]
+    list_filter = ["integration", "resource", "direction", "outcome", "answered", "started_at"]
     search_fields = ["vendor_call_id", "caller", "callee", "agent", "queue"]
     date_hierarchy = "started_at"
     list_select_related = ["integration"]

@@ -17,6 +17,9 @@ from .errors import AuthFailed, BadResponse, Forbidden, HttpError, RateLimited, 
 from .redact import MASK, Redactor
 
 SecretSource = Callable[[], str]
+Keys = str | tuple[str, ...]
+"""Where a token sits in a JSON answer: a key, a dotted path ("result.access_token"), or several
+of those tried in order (the documented place first, then the other plausible ones)."""
 # How much of a vendor's own error text an AuthFailed message quotes.
 VENDOR_MESSAGE_LIMIT = 200
 
@@ -99,13 +102,14 @@ class _SessionAuth:
             _register_sensitive(client.redactor, payload)
         return response, payload
 
-    def _token(self, response: HttpResponse, payload: Any, key: str) -> str | None:
+    def _token(self, response: HttpResponse, payload: Any, keys: Keys) -> str | None:
         if response.status_code != 200 or not isinstance(payload, Mapping):
             return None
-        value = _dig(payload, key)
+        value = _first(payload, keys)
         return value if isinstance(value, str) and value else None
 
-    def _login_error(self, client: HttpClient, response: HttpResponse, payload: Any, key: str) -> HttpError:
+    def _login_error(self, client: HttpClient, response: HttpResponse, payload: Any, keys: Keys) -> HttpError:
+        key = _names(keys)[0]
         status = response.status_code
         host = urlsplit(self.login_url).hostname or "the vendor"
         said = _vendor_message(client.redactor, payload)
@@ -184,15 +188,18 @@ class BearerRefreshAuth(_SessionAuth):
         login_url: str,
         login_body: Callable[[], dict[str, str]],
         refresh_url: str,
-        access_key: str = "access_token",
-        refresh_key: str = "refresh_token",
+        access_key: Keys = "access_token",
+        refresh_key: Keys = "refresh_token",
         extra_headers: Mapping[str, str] = MappingProxyType({}),
+        refresh_field: str = "refresh_token",
     ) -> None:
         super().__init__(login_url)
         self.login_body = login_body
         self.refresh_url = refresh_url
         self.access_key = access_key
         self.refresh_key = refresh_key
+        # The name the refresh token is sent under (the answer may nest it: refresh_key).
+        self.refresh_field = refresh_field
         self.extra_headers = dict(extra_headers)
         self._access: str | None = None
         self._refresh_token: str | None = None
@@ -225,7 +232,7 @@ class BearerRefreshAuth(_SessionAuth):
 
     def _use_refresh_token(self, client: HttpClient) -> bool:
         assert self._refresh_token is not None
-        response, payload = self._post(client, self.refresh_url, {self.refresh_key: self._refresh_token})
+        response, payload = self._post(client, self.refresh_url, {self.refresh_field: self._refresh_token})
         access = self._token(response, payload, self.access_key)
         if access is None:
             # Expired or revoked refresh token (Collect! revokes the old one on use): log in instead.
@@ -238,13 +245,26 @@ class BearerRefreshAuth(_SessionAuth):
     def _store(self, client: HttpClient, access: str, payload: Mapping[str, Any]) -> None:
         client.redactor.add(access)
         self._access = access
-        renewed = _dig(payload, self.refresh_key)
+        renewed = _first(payload, self.refresh_key)
         if isinstance(renewed, str) and renewed:
             client.redactor.add(renewed)
             self._refresh_token = renewed
 
     def __repr__(self) -> str:
         return f"BearerRefreshAuth({self.login_url!r}, logins={self.logins}, refreshes={self.refreshes})"
+
+
+def _names(keys: Keys) -> tuple[str, ...]:
+    return (keys,) if isinstance(keys, str) else keys
+
+
+def _first(payload: Mapping[str, Any], keys: Keys) -> Any:
+    """The first of ``keys`` present in ``payload`` (None when none is)."""
+    for key in _names(keys):
+        value = _dig(payload, key)
+        if value is not None:
+            return value
+    return None
 
 
 def _dig(payload: Mapping[str, Any], key: str) -> Any:

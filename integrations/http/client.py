@@ -11,6 +11,7 @@ any login the auth step makes on the way. A slow vendor costs a worker slot for 
 from __future__ import annotations
 
 import codecs
+import json as jsonlib
 import logging
 import random
 import threading
@@ -49,7 +50,26 @@ class HttpRequest:
     params: tuple[tuple[str, str], ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    form: tuple[tuple[str, str], ...] = ()
+    """Fields sent as multipart/form-data (VoIPcloud's call-to-number takes no JSON)."""
     idempotent: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.json is not None and self.form:
+            raise ValueError("a request body is JSON or form fields, not both")
+
+    @property
+    def content_type(self) -> str | None:
+        """The body's media type (requests adds the multipart boundary itself)."""
+        if self.json is not None:
+            return "application/json"
+        return "multipart/form-data" if self.form else None
+
+    def body_text(self) -> str:
+        """The body as a person reads it: indented JSON, or one `name=value` line per form field."""
+        if self.json is not None:
+            return jsonlib.dumps(self.json, indent=2)
+        return "\n".join(f"{name}={value}" for name, value in self.form)
 
     @property
     def is_idempotent(self) -> bool:
@@ -286,6 +306,9 @@ class HttpClient:
                 params=list(request.params),
                 headers=dict(request.headers),
                 json=request.json,
+                # (None, value): a plain form field, no file name; `files=` makes requests send
+                # multipart/form-data where `data=` would send a urlencoded form.
+                files=[(name, (None, value)) for name, value in request.form] or None,
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,  # a redirect to another host would bypass netguard
                 stream=True,

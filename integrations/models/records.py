@@ -1,5 +1,7 @@
 from django.db import models
 
+from integrations.vendors.resources import OUTCOMES
+
 
 class CallRecord(models.Model):
     """A call pulled from a vendor, normalised across vendors; the vendor's row kept in `raw`."""
@@ -16,8 +18,18 @@ class CallRecord(models.Model):
     queue = models.CharField("queue or group", max_length=128, blank=True)
     started_at = models.DateTimeField()  # indexed with the integration (Meta.indexes)
     duration_seconds = models.PositiveIntegerField(default=0)
-    disposition = models.CharField(max_length=64, blank=True)
-    answered = models.BooleanField(null=True)
+    disposition = models.CharField(
+        max_length=64, blank=True, help_text="How the call ended, in the vendor's own words."
+    )
+    outcome = models.CharField(
+        max_length=16,
+        choices=list(OUTCOMES.items()),
+        default="unknown",
+        help_text="How the call ended, in one vocabulary for every vendor (the disposition mapped).",
+    )
+    answered = models.BooleanField(
+        null=True, help_text="Whether someone took the call (empty: unknown); agrees with the outcome."
+    )
     raw = models.JSONField()
     first_seen_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -27,7 +39,11 @@ class CallRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["integration", "vendor_call_id"], name="call_record_unique")
         ]
-        indexes = [models.Index(fields=["integration", "started_at"])]
+        indexes = [
+            models.Index(fields=["integration", "started_at"]),
+            # Reports and the changelist count calls by outcome within an integration.
+            models.Index(fields=["integration", "outcome"], name="call_record_outcome"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.integration} {self.vendor_call_id}"

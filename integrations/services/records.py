@@ -30,6 +30,7 @@ CALL_ATTRIBUTES = (
     "started_at",
     "duration_seconds",
     "disposition",
+    "outcome",
     "answered",
 )
 CALL_FIELDS = (*CALL_ATTRIBUTES, "raw", "resource")

@@ -1,6 +1,5 @@
 """The "Test API request" workflow: preview, start (queued or inline), execute, diagnose."""
 
-import json
 import logging
 import time
 import uuid
@@ -70,12 +69,12 @@ def preview(integration: Integration, endpoint_key: str | None, values: Mapping[
     redactor = redactor_for(integration)
     headers = dict(connector.auth(account).preview_headers())
     headers.update(request.headers)
-    if request.json is not None:
-        headers["Content-Type"] = "application/json"
+    if request.content_type is not None:
+        headers["Content-Type"] = request.content_type
     result.method = request.method
     result.url = redactor.url(full_url(request))
     result.headers = redactor.headers(headers)
-    result.body = redactor.text(json.dumps(request.json, indent=2)) if request.json is not None else ""
+    result.body = redactor.text(request.body_text())
     result.curl = curl_command(connector, account, request)
     return result
 
@@ -162,7 +161,7 @@ def _send(run: TestRun, redactor: Redactor) -> Diagnosis:
     run.request_method = request.method
     run.request_url = redactor.url(full_url(request))
     run.request_headers = redactor.headers({**auth.preview_headers(), **request.headers})
-    run.request_body = redactor.text(json.dumps(request.json, indent=2)) if request.json is not None else ""
+    run.request_body = redactor.text(request.body_text())
     started = time.monotonic()
     response: HttpResponse | None
 

@@ -30,7 +30,7 @@ from .control import Control
 from .records import RecordSet
 from .settings import SimSettings, address_in, apply_changes, parse_networks
 from .tokens import TokenStore
-from .web import redact_path, redacted_query
+from .web import FORM_TYPES, redact_path, redacted_form, redacted_query
 
 S = TypeVar("S", bound=SimSettings)
 Handler = Callable[..., Response]
@@ -252,6 +252,10 @@ class SimulatorApp(ABC, Generic[S]):
             "query": redacted_query(request),
             "client": request.remote_addr,
             "status": status,
+            # What body came, so a test can prove a form was sent as multipart (values of
+            # secret-looking fields hidden, as in the query).
+            "content_type": request.mimetype,
+            "form": redacted_form(request) if request.mimetype in FORM_TYPES else "",
         }
         with self.lock:
             self._requests.append(entry)

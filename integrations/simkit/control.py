@@ -6,10 +6,11 @@ Tests and the sandbox use it to change a running simulator.  It answers loopback
 
 - ``GET /_sim/config``, ``PATCH /_sim/config`` (JSON object of settings to change)
 - ``POST /_sim/expire-tokens`` -> ``{"expired": N}``
-- ``GET /_sim/requests`` (last 100 vendor requests: method, path, query, client, status),
-  ``DELETE /_sim/requests``
+- ``GET /_sim/requests`` (last 100 vendor requests: method, path, query, client, status,
+  content_type, form), ``DELETE /_sim/requests``
 - ``GET /_sim/clock``, ``POST /_sim/clock`` ``{"advance": seconds}``
-- ``GET /_sim/data``; ``POST /_sim/data/<name>/append`` ``{"count": n}``,
+- ``GET /_sim/data`` -> ``{"<dataset>": records held, ...}`` (what a complete pull of each stores);
+  ``POST /_sim/data/<name>/append`` ``{"count": n}``,
   ``.../update`` ``{"seq": i, "fields": {...}}``, ``.../late`` ``{"age_seconds": s, "fields": {...}}``
 - plus the vendor's own ``control_routes()``.
 """

@@ -64,6 +64,16 @@ def parse_filter(
     return tuple(out)
 
 
+def partial_likes(conditions: tuple[Condition, ...]) -> tuple[Condition, ...]:
+    """``like``/``notlike`` without a ``%`` read as a partial match: "4478" as "%4478%"."""
+    return tuple(
+        Condition(c.property, c.operator, f"%{c.value}%")
+        if c.operator in ("like", "notlike") and "%" not in str(c.value)
+        else c
+        for c in conditions
+    )
+
+
 def row_matches(row: Mapping[str, Any], conditions: Collection[Condition]) -> bool:
     return all(c.test(row.get(c.property)) for c in conditions)
 

@@ -69,6 +69,10 @@ class SimSettings:
     fault_count: int | None = None
     fault_path: str | None = None
     html_error_status: int = 502
+    # FAULT (no vendor is known to do it): every total a list states ("totalCount", "total",
+    # "numRecords") claims this many rows more than the list serves, as a vendor under-serving
+    # its own count would, so a walk can be caught taking that for complete.
+    total_surplus: int = 0
     # Generated data: ``data_size`` records per main resource, record i a pure function of
     # (seed, i), timestamps ascending from ``data_start`` every ``data_spacing_seconds``.
     # ``data_start`` None = chosen at start-up so that the newest record is "now".
@@ -94,8 +98,8 @@ class SimSettings:
             re.compile(self.fault_path)
         if self.fault_count is not None and self.fault_count < 0:
             raise ValueError("fault_count must not be negative")
-        if self.force_429 < 0 or self.data_size < 0 or self.slow_seconds < 0:
-            raise ValueError("force_429, data_size and slow_seconds must not be negative")
+        if min(self.force_429, self.data_size, self.slow_seconds, self.total_surplus) < 0:
+            raise ValueError("force_429, data_size, slow_seconds and total_surplus must not be negative")
         if self.data_spacing_seconds < 0:
             raise ValueError("data_spacing_seconds must not be negative")
         if self.data_start is not None and self.data_start.tzinfo is None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 JSON = "application/json"
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 NAIVE_FORMAT = "%Y-%m-%d %H:%M:%S"
 SECRET_PARAM = re.compile(r"token|key|secret|pass|auth|sig", re.IGNORECASE)
 
@@ -75,11 +77,16 @@ def int_param(request: Request, name: str, default: int) -> int:
 
 def redacted_query(request: Request) -> str:
     """The query string with the value of anything secret-looking replaced by ``***``."""
-    parts = []
-    for key, value in request.args.items(multi=True):
-        shown = "***" if SECRET_PARAM.search(key) else value
-        parts.append(f"{key}={shown}")
-    return "&".join(parts)
+    return _redacted(request.args.items(multi=True))
+
+
+def redacted_form(request: Request) -> str:
+    """The form fields, ``name=value&...``, secret-looking values replaced by ``***``."""
+    return _redacted(request.form.items(multi=True))
+
+
+def _redacted(items: Iterable[tuple[str, str]]) -> str:
+    return "&".join(f"{key}={'***' if SECRET_PARAM.search(key) else value}" for key, value in items)
 
 
 def local_period(year: int, month: int, day: int | None, tz: tzinfo) -> tuple[datetime, datetime]:

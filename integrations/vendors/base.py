@@ -219,14 +219,20 @@ class Connector:
         query = tuple(
             (p.name, cls.format_value(present[p.name]))
             for p in endpoint.params
-            if not (p.in_path or p.in_body) and p.name in present
+            if not (p.in_path or p.in_body or p.in_form) and p.name in present
         )
         body = {p.name: present[p.name] for p in endpoint.params if p.in_body and p.name in present}
+        form = tuple(
+            (p.name, cls.format_value(present[p.name]))
+            for p in endpoint.params
+            if p.in_form and p.name in present
+        )
         return HttpRequest(
             method=endpoint.method,
             url=urljoin(account.base_url, endpoint.path.format(**path_values)),
             params=query,
             json=body or None,
+            form=form,
         )
 
     # --- reading answers ----------------------------------------------------------------------

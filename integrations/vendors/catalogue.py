@@ -25,6 +25,9 @@ class Param:
     help_text: str = ""
     in_path: bool = False
     in_body: bool = False
+    """A field of the JSON body."""
+    in_form: bool = False
+    """A multipart/form-data field (VoIPcloud's call-to-number takes no JSON)."""
 
     def initial(self) -> str:
         return self.default() if callable(self.default) else self.default

@@ -13,6 +13,17 @@ CALLS = "calls"
 RAW = "raw"
 
 DIRECTIONS = ("inbound", "outbound", "internal", "unknown")
+# How a call ended, in one vocabulary for every vendor (each keeps its own word in `disposition`):
+# what VoIPstudio's dispositions, VCC Live's disconnect causes, ipSCAPE's activity and dial
+# statuses and VoIPcloud's call types and queue statuses need, and no more.
+OUTCOMES = {
+    "answered": "Answered",
+    "missed": "Missed (nobody answered, or the caller gave up)",
+    "busy": "Busy",
+    "failed": "Failed (could not be connected)",
+    "voicemail": "Voicemail or answering machine",
+    "unknown": "Unknown (the vendor did not say)",
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,9 @@ class Resource:
     """How far before the watermark each incremental pull starts again, so late rows are caught."""
     initial_window: timedelta = timedelta(days=7)
     """How far back a first pull (no watermark, no --since) reaches."""
+    max_pages: int = 10_000
+    """The most pages one walk (one listing) may take: a vendor that never says "the end" stops
+    there with `WalkTooLong` instead of keeping a pull running for ever."""
     description: str = ""
 
 
@@ -41,6 +55,20 @@ class IncompleteWalk(Exception):
         self.fetched, self.expected, self.where = fetched, expected, where
         place = f" ({where})" if where else ""
         super().__init__(f"the vendor said it holds {expected} rows{place} but the walk received {fetched}")
+
+
+class WalkTooLong(Exception):
+    """A walk reached its bound on pages while the vendor still had more to give.
+
+    Raised after the pages fetched were yielded; the pull fails and its watermark does not move.
+    """
+
+    def __init__(self, bound: int, where: str) -> None:
+        self.bound, self.where = bound, where
+        super().__init__(
+            f"{where}: the walk stopped at its bound of {bound} pages before the vendor's list ended; "
+            "pull a shorter window (--since) or look for a vendor answer that never ends"
+        )
 
 
 @dataclass
@@ -64,5 +92,12 @@ class Call:
     queue: str = ""
     duration_seconds: int = 0
     disposition: str = ""
-    answered: bool | None = None
+    """The vendor's own word for how the call ended ("NO ANSWER", "user_inbound_missed", ...)."""
+    outcome: str = "unknown"
+    """The same, in the shared vocabulary (a key of OUTCOMES)."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> bool | None:
+        """Derived from `outcome`, so the two can never disagree (None: the vendor did not say)."""
+        return None if self.outcome == "unknown" else self.outcome == "answered"

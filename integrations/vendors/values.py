@@ -1,5 +1,6 @@
 """Small readers and writers of vendor values that several connectors share."""
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -36,3 +37,13 @@ def read_time(text: str, tz: tzinfo, vendor: str) -> datetime:
 def in_window(when: datetime | None, since: datetime, until: datetime) -> bool:
     # A row with no time cannot be placed in a window: keep it rather than lose it.
     return when is None or since <= when <= until
+
+
+def rows_in_window(
+    rows: list[dict[str, Any]],
+    time_of: Callable[[Mapping[str, Any]], datetime | None],
+    since: datetime,
+    until: datetime,
+) -> list[dict[str, Any]]:
+    """The rows of a page timed in [since, until], for lists that take no exact window."""
+    return [row for row in rows if in_window(time_of(row), since, until)]

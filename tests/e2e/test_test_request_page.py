@@ -36,7 +36,7 @@ def test_admin_sends_a_test_request_and_reads_the_diagnosis(
     preview = page.locator("#request-preview")
     expect(preview).to_contain_text("GET http://127.0.0.1:")
     expect(preview).to_contain_text("token: ••••")
-    expect(page.locator(".curl-line")).to_contain_text("token: $VOIPCLOUD_API_KEY")
+    expect(page.locator(".curl-line")).to_contain_text("-H 'token: '\"$VOIPCLOUD_API_KEY\"")
 
     page.select_option("#id_endpoint", "user_calls")
     page.wait_for_url("**endpoint=user_calls")

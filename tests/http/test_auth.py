@@ -41,6 +41,7 @@ class TokenVendor:
         self.sessions: set[str] = set()
         self.access: set[str] = set()
         self.refresh: set[str] = set()
+        self.flat = False
         app.route("/login")(self.login)
         app.route("/me")(self.me)
         app.route("/auth/login")(self.bearer_login)
@@ -83,7 +84,13 @@ class TokenVendor:
         access, refresh = self.token("access"), self.token("refresh")
         self.access.add(access)
         self.refresh.add(refresh)
-        return reply({"access_token": access, "refresh_token": refresh, "nx_operator": {"op_id": "OP"}})
+        pair: dict[str, object] = {
+            "nx_operator": {"op_id": "OP"},
+            "access_token": access,
+            "refresh_token": refresh,
+        }
+        # Collect!'s documented shape wraps the pair in `result`; `flat` answers it at the top.
+        return reply(pair if self.flat else {"status": 200, "result": pair})
 
     def data(self, request: Request) -> Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -246,8 +253,36 @@ def bearer(server: RunningServer, password: str = PASSWORD) -> BearerRefreshAuth
         f"{server.url}/auth/login",
         lambda: {"op_id": "OP", "op_password": password},
         f"{server.url}/auth/refresh",
+        access_key=("result.access_token", "access_token"),
+        refresh_key=("result.refresh_token", "refresh_token"),
         extra_headers={"x-collect-database": "cv_masterdb"},
     )
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["in-result", "top-level"])
+def test_bearer_reads_the_pair_where_the_vendor_puts_it_and_refreshes_by_field_name(
+    vendor: TokenVendor, app: App, server: RunningServer, client: HttpClient, flat: bool
+):
+    vendor.flat = flat
+    auth = bearer(server)
+    client.send(HttpRequest("GET", f"{server.url}/data"), auth=auth)
+    vendor.access.clear()
+
+    assert client.send(HttpRequest("GET", f"{server.url}/data"), auth=auth).status_code == 200
+    assert (auth.logins, auth.refreshes) == (1, 1)
+    refresh_body = json.loads(next(s.body for s in app.seen if s.path == "/auth/refresh"))
+    assert list(refresh_body) == ["refresh_token"]  # the name sent, not the path read
+
+
+def test_bearer_with_the_token_elsewhere_than_its_keys_is_auth_failed(
+    vendor: TokenVendor, server: RunningServer, client: HttpClient
+):
+    # The default keys look at the top level only; the vendor nests the pair in `result`.
+    login = {"op_id": "OP", "op_password": PASSWORD}
+    auth = BearerRefreshAuth(f"{server.url}/auth/login", lambda: login, f"{server.url}/auth/refresh")
+
+    with pytest.raises(AuthFailed, match="without a access_token"):
+        client.send(HttpRequest("GET", f"{server.url}/data"), auth=auth)
 
 
 def test_bearer_logs_in_and_sends_the_access_token_and_extra_headers(

@@ -77,6 +77,33 @@ def test_post_sends_json_body_and_headers(app: App, server: RunningServer, clien
     assert app.seen[0].headers["Content-Type"] == "application/json"
 
 
+def test_post_sends_form_fields_as_multipart(app: App, server: RunningServer, client: HttpClient):
+    # VoIPcloud's call-to-number takes multipart/form-data, not JSON and not a urlencoded form.
+    seen: dict[str, object] = {}
+
+    def echo(request: Request) -> Response:
+        seen.update(mimetype=request.mimetype, form=list(request.form.items(multi=True)))
+        seen["files"] = len(request.files)
+        return Response("{}", content_type="application/json")
+
+    app.route("/call-to-number")(echo)
+    form = (("user_number", "201"), ("number_to_call", "+61299999999"), ("note", "a b&c=d"))
+    request = HttpRequest("POST", f"{server.url}/call-to-number", form=form)
+
+    assert client.send(request).status_code == 200
+    assert seen == {"mimetype": "multipart/form-data", "form": list(form), "files": 0}
+    assert request.content_type == "multipart/form-data"
+    assert request.body_text() == "user_number=201\nnumber_to_call=+61299999999\nnote=a b&c=d"
+
+
+def test_a_request_body_is_json_or_form_not_both():
+    with pytest.raises(ValueError, match="not both"):
+        HttpRequest("POST", "https://x/", json={"a": 1}, form=(("b", "2"),))
+    assert HttpRequest("POST", "https://x/", json={"a": 1}).content_type == "application/json"
+    assert HttpRequest("GET", "https://x/").content_type is None
+    assert HttpRequest("GET", "https://x/").body_text() == ""
+
+
 def test_any_http_status_is_returned_for_the_caller_to_judge(
     app: App, server: RunningServer, client: HttpClient
 ):

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from integrations.vendors.resources import DIRECTIONS, Call
+from integrations.vendors.resources import DIRECTIONS, OUTCOMES, Call
 from tests.pulls_connectors.simulated import (
     CALL_CASES,
     CONNECTORS,
@@ -22,21 +22,49 @@ Expect = Callable[[Mapping[str, Any]], dict[str, Any]]
 def _voipstudio(row: Mapping[str, Any]) -> dict[str, Any]:
     # M (missed) is an inbound call nobody took.
     direction = {"O": "outbound", "I": "inbound", "M": "inbound"}[row["type"]]
-    answered = row["type"] != "M" and row["disposition"] == "ANSWERED"
-    return {"direction": direction, "answered": answered, "duration_seconds": row["billsec"]}
+    outcome = {"ANSWERED": "answered", "NO ANSWER": "missed", "BUSY": "busy", "FAILED": "failed"}[
+        row["disposition"]
+    ]
+    if row["type"] == "M":
+        outcome = "missed"
+    return {
+        "direction": direction,
+        "outcome": outcome,
+        "answered": outcome == "answered",
+        "duration_seconds": row["billsec"],
+        "disposition": row["disposition"],
+    }
 
 
 def _voipcloud(row: Mapping[str, Any]) -> dict[str, Any]:
-    direction = "inbound" if row["type"] == "missed" else row["type"]
-    answered = row["status"] == "answered"
-    queue = row["queue_name"] or row["ring_group_name"]
-    return {"direction": direction, "answered": answered, "agent": row["user_name"], "queue": queue}
+    if "type" in row:  # a user call: user_<direction>_<outcome>
+        _, direction, word = row["type"].split("_")
+        outcome = "answered" if row.get("connected_at") else {"missed": "missed", "busy": "busy"}[word]
+        disposition = row["type"]
+    else:  # a queue or ring-group call: inbound, with a status
+        direction, outcome = "inbound", {"answered": "answered", "abandoned": "missed"}[row["status"]]
+        disposition = row["status"]
+    return {
+        "direction": direction,
+        "outcome": outcome,
+        "answered": outcome == "answered",
+        "caller": row.get("caller_id") or row.get("callerid"),
+        "agent": row["user_name"],
+        "queue": row.get("queue_name") or row.get("ring_group_name") or "",
+        "duration_seconds": row["conversation_duration"],
+        "disposition": disposition,
+    }
 
 
 def _vcclive(row: Mapping[str, Any]) -> dict[str, Any]:
     direction = {"in": "inbound", "out": "outbound"}[row["direction"]]
+    if row["billingtime"] > 0:
+        outcome = "answered"
+    else:
+        outcome = {16: "missed", 17: "busy", 19: "missed", 21: "failed"}[row["dc"]]
     return {
         "direction": direction,
+        "outcome": outcome,
         "answered": row["billingtime"] > 0,
         "duration_seconds": row["billingtime"],
         "agent": str(row["userid"]),
@@ -48,8 +76,16 @@ def _ipscape(row: Mapping[str, Any]) -> dict[str, Any]:
     inbound = row["type"] == "call.inbound"
     status = data["activityStatusName"] if inbound else data["dialStatusName"]
     talk = data["durations"]["talk"] if inbound else data["durations"]["interaction"]
+    outcome = {
+        "Answered": "answered",
+        "Abandoned": "missed",
+        "No answer": "missed",
+        "Busy": "busy",
+        "Answering machine": "voicemail",
+    }[status]
     return {
         "direction": "inbound" if inbound else "outbound",
+        "outcome": outcome,
         "answered": status == "Answered",
         "disposition": status,
         "duration_seconds": talk,
@@ -84,10 +120,12 @@ def test_to_call_gives_aware_times_and_sane_directions(sim: SimFactory, vendor: 
         assert call.started_at.utcoffset() is not None
         assert call.started_at == box.connector.row_time(resource, row, box.account_tz)
         assert call.direction in DIRECTIONS and call.direction != "unknown"
-        assert call.answered in (True, False)
+        assert call.outcome in OUTCOMES and call.outcome != "unknown"
+        assert call.answered is (call.outcome == "answered")
         assert isinstance(call.duration_seconds, int) and call.duration_seconds >= 0
     # The generated data holds both kinds; a mapping that always says one thing would show.
     assert {call.answered for _, call in calls} == {True, False}
+    assert len({call.outcome for _, call in calls}) >= 2
 
 
 @pytest.mark.parametrize(("vendor", "key"), CALL_CASES, ids=IDS)
@@ -105,12 +143,18 @@ def test_voipstudio_missed_call_is_inbound_and_unanswered(sim: SimFactory) -> No
     assert missed and all(c.direction == "inbound" and c.answered is False for c in missed)
 
 
-def test_voipcloud_internal_and_missed_calls_keep_their_meaning(sim: SimFactory) -> None:
+def test_voipcloud_connected_at_decides_answered_and_queue_status_its_outcome(sim: SimFactory) -> None:
     box = sim("voipcloud", data_size=60)
-    calls = _calls(box, "user_calls")
-    kinds = {row["type"]: call for row, call in calls}
-    assert kinds["internal"].direction == "internal"
-    assert (kinds["missed"].direction, kinds["missed"].answered) == ("inbound", False)
+    users = _calls(box, "user_calls")
+    missed = [call for row, call in users if row["type"] == "user_inbound_missed"]
+    assert missed
+    assert all((c.direction, c.outcome, c.answered) == ("inbound", "missed", False) for c in missed)
+    # An answered call has a connected_at, and its talk time is the duration (not call_duration).
+    for row, call in users:
+        assert call.answered is bool(row["connected_at"])
+        assert call.extra["call_duration"] == row["call_duration"] >= call.duration_seconds
+    abandoned = [call for row, call in _calls(box, "queue_calls") if row["status"] == "abandoned"]
+    assert abandoned and all((c.direction, c.outcome) == ("inbound", "missed") for c in abandoned)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Every pullable resource, walked over real HTTP against its simulator, page by page."""
 
+import dataclasses
 import inspect
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 
 from integrations.vendors.base import UnknownResource
 from integrations.vendors.ipscape.pulls import next_url
-from integrations.vendors.resources import Page
+from integrations.vendors.resources import IncompleteWalk, Page, WalkTooLong
 from tests.pulls_connectors.simulated import (
     CASES,
     CONNECTORS,
@@ -20,7 +21,7 @@ from tests.pulls_connectors.simulated import (
 )
 
 RESOURCE_KEYS = {
-    "vcclive": {"projects", "cdrs", "records"},
+    "vcclive": {"projects", "cdrs", "records", "users"},
     "voipstudio": {"cdrs"},
     "collect": {"debtor", "contact"},
     "ipscape": {"activities"},
@@ -179,16 +180,19 @@ def test_voipstudio_pages_in_id_order_under_a_calldate_filter_in_the_account_zon
     assert '"operator":"lte"' in query and "between" not in query
 
 
-def test_voipcloud_asks_oldest_first(sim: SimFactory) -> None:
+def test_voipcloud_asks_whole_days_oldest_first_and_keeps_only_the_window(sim: SimFactory) -> None:
     box = sim("voipcloud")
-    since, until = everything()
+    times = sorted(box.expected("user_calls", *everything()).values())
+    since, until = times[3], times[20]
     rows = box.rows(box.pages("user_calls", since, until))
     queries = [r["query"] for r in box.app.recent_requests()]
-    assert all("sort=asc" in q and "date_from=2026-02-28 05:30:00" in q for q in queries)
+    # 2026-03-01 00:45 UTC is 06:15 in Kolkata: the days are the account's own.
+    assert queries[0] == "from_date=2026-03-01&to_date=2026-03-01&sort_by=oldest_first&offset=0&limit=10"
+    assert [q.split("offset=")[1] for q in queries] == ["0&limit=10", "10&limit=10", "20&limit=10"]
     resource = box.resource("user_calls")
-    times = [box.connector.row_time(resource, row, box.account_tz) for row in rows]
-    known = [t for t in times if t is not None]
-    assert len(known) == len(rows) == 25 and known == sorted(known)
+    known = [t for row in rows if (t := box.connector.row_time(resource, row, box.account_tz))]
+    assert len(known) == len(rows) == 18
+    assert known == sorted(known) and known[0] == since and known[-1] == until
 
 
 def test_ipscape_follows_next_uri_until_it_is_null(sim: SimFactory) -> None:
@@ -243,3 +247,54 @@ def test_rows_written_during_the_walk_neither_repeat_nor_hide_a_row(
 def test_ipscape_next_uri_is_joined_with_the_base_host(next_uri: str) -> None:
     base = "https://acme.ipscape.com.au/platform-api/v3.0/"
     assert next_url(base, next_uri) == "https://acme.ipscape.com.au/platform-api/v3.0/activities?cursor=abc"
+
+
+# ---- a walk proves it is complete ---------------------------------------------------------------
+TOTALLED = [("vcclive", "cdrs"), ("vcclive", "records"), ("voipstudio", "cdrs"), ("collect", "debtor")]
+
+
+def test_vcclive_short_answers_are_not_the_end_while_total_count_says_more(sim: SimFactory) -> None:
+    # The vendor cuts every answer to its cap whatever num asks: 4 here, while the walk asks 10.
+    box = sim("vcclive", rows_cap=4, **SETTINGS[("vcclive", "cdrs")])
+    since, until = everything()
+    pages = list(box.pages("cdrs", since, until))
+    assert sorted(box.ids("cdrs", box.rows(pages))) == sorted(box.expected("cdrs", since, until))
+    assert max(len(page.rows) for page in pages) == 4
+    first_day = [r["query"] for r in box.app.recent_requests() if r["path"] == "/v2/cdrs/2026/03/01"]
+    assert first_day[:3] == ["start=0&num=10", "start=4&num=10", "start=8&num=10"]
+
+
+@pytest.mark.parametrize(("vendor", "key"), TOTALLED, ids=[f"{v}-{k}" for v, k in TOTALLED])
+def test_a_total_larger_than_what_is_served_ends_the_walk_incomplete_after_every_page(
+    sim: SimFactory, vendor: str, key: str
+) -> None:
+    box = sim(vendor, total_surplus=3, **SETTINGS[(vendor, key)])
+    since, until = everything()
+    pages = box.pages(key, since, until)
+    seen: list[Page] = []
+    with pytest.raises(IncompleteWalk) as caught:
+        for page in pages:
+            seen.append(page)
+    # Every row the vendor served was yielded before the walk said it was short.
+    assert sorted(box.ids(key, box.rows(seen))) == sorted(box.expected(key, since, until))
+    gap = caught.value
+    assert gap.expected - gap.fetched == 3 * (gap.where.count(",") + 1)
+    assert f"holds {gap.expected} rows" in str(gap) and f"received {gap.fetched}" in str(gap)
+    # The empty answer after the last row ended each list: no list was asked again and again.
+    assert box.page_requests(key) < 4 * (gap.where.count(",") + 1) + 3
+
+
+@pytest.mark.parametrize(("vendor", "key"), CASES, ids=IDS)
+def test_every_walk_stops_at_its_bound_on_pages_with_an_error_naming_it(
+    sim: SimFactory, vendor: str, key: str
+) -> None:
+    box = sim(vendor, **SETTINGS[(vendor, key)])
+    # VCC Live's days before the data's second one fit a page each (the first is empty): a bound
+    # of one page stops 2 March, the day of 12 CDRs, on its first request.
+    days = (vendor, key) == ("vcclive", "cdrs")
+    bound = 1 if days else 2
+    resource = dataclasses.replace(box.resource(key), max_pages=bound)
+    pages = box.connector.fetch_pages(box.client, box.auth, box.account, resource, *everything())
+    with pytest.raises(WalkTooLong, match=f"bound of {bound} pages"):
+        list(pages)
+    assert box.page_requests(key) == (3 if days else 2)

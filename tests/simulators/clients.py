@@ -53,9 +53,12 @@ def voipstudio_token(url: str) -> str:
 
 
 def collect_tokens(url: str) -> dict[str, Any]:
+    """The login answer's `result`: nx_operator, access_token, refresh_token."""
     response = requests.post(f"{url}/api/v1/auth/login", json=COLLECT_LOGIN, timeout=TIMEOUT)
     assert response.status_code == 200, response.text
-    return dict(response.json())
+    body = response.json()
+    assert body["status"] == 200
+    return dict(body["result"])
 
 
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:
@@ -83,7 +86,7 @@ def _ipscape_probe(url: str) -> Probe:
 
 
 def _voipcloud_probe(url: str) -> Probe:
-    target = f"{url}/api/integration/v1/get-system-status"
+    target = f"{url}/api/integration/v2/get-user-calls?limit=1"
     return lambda timeout=TIMEOUT: requests.get(target, headers=VOIPCLOUD_KEY, timeout=timeout)
 
 
@@ -131,7 +134,7 @@ CASES = [
         "voipcloud",
         voipcloud,
         _voipcloud_probe,
-        {"status": "error", "message": "Too many requests"},
-        {"status": "error", "message": "Internal server error"},
+        {"code": 429, "message": "Too many requests"},
+        {"code": 500, "message": "Internal server error"},
     ),
 ]

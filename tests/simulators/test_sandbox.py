@@ -30,7 +30,7 @@ def test_sandbox_config_has_base_urls_and_the_design_credential_fields() -> None
         "voipstudio": "http://127.0.0.1:8702/v1.2/voipstudio/",
         "collect": "http://127.0.0.1:8703/api/v1/",
         "ipscape": "http://127.0.0.1:8704/platform-api/v3.0/",
-        "voipcloud": "http://127.0.0.1:8705/api/integration/v1/",
+        "voipcloud": "http://127.0.0.1:8705/api/integration/v2/",
     }
     fields = {key: sorted(entry["credentials"]) for key, entry in config.items()}
     assert fields == {
@@ -60,7 +60,7 @@ def test_every_sandbox_account_passes_its_connectivity_test(sandbox: dict[str, R
 
     col = config["collect"]
     tokens = requests.post(col["base_url"] + "auth/login", json=col["credentials"], timeout=TIMEOUT).json()
-    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    headers = {"Authorization": f"Bearer {tokens['result']['access_token']}"}
     assert requests.get(col["base_url"] + "collect/data/operator?limit=1", headers=headers, timeout=5).ok
 
     ips = config["ipscape"]
@@ -74,7 +74,7 @@ def test_every_sandbox_account_passes_its_connectivity_test(sandbox: dict[str, R
 
     cloud = config["voipcloud"]
     key = {"token": cloud["credentials"]["api_key"]}
-    assert requests.get(cloud["base_url"] + "get-system-status", headers=key, timeout=TIMEOUT).ok
+    assert requests.get(cloud["base_url"] + "get-user-calls?limit=1", headers=key, timeout=TIMEOUT).ok
 
 
 def test_sandbox_data_spreads_a_few_thousand_calls_over_the_last_30_days(
@@ -85,13 +85,13 @@ def test_sandbox_data_spreads_a_few_thousand_calls_over_the_last_30_days(
     newest = requests.get(
         cloud["base_url"] + "get-user-calls", params={"limit": 1}, headers=key, timeout=5
     ).json()
-    ascending: dict[str, Any] = {"limit": 1, "sort": "asc"}
-    oldest = requests.get(
+    ascending: dict[str, Any] = {"limit": 10_000, "sort_by": "oldest_first"}
+    every = requests.get(
         cloud["base_url"] + "get-user-calls", params=ascending, headers=key, timeout=5
     ).json()
-    assert 1000 <= newest["total"] <= 10000
+    assert 1000 <= len(every["data"]) < 10_000
     now = datetime.now(UTC)
-    newest_at = datetime.fromisoformat(newest["calls"][0]["call_start_at"])
-    oldest_at = datetime.fromisoformat(oldest["calls"][0]["call_start_at"])
+    newest_at = datetime.fromisoformat(newest["data"][0]["call_start_at"])
+    oldest_at = datetime.fromisoformat(every["data"][0]["call_start_at"])
     assert now - timedelta(days=1) < newest_at <= now
     assert now - timedelta(days=31) < oldest_at < now - timedelta(days=29)

@@ -20,10 +20,19 @@ def refresh(url: str, refresh_token: str) -> requests.Response:
     return requests.post(f"{url}/api/v1/auth/refresh", json={"refresh_token": refresh_token}, timeout=TIMEOUT)
 
 
-def test_login_gives_tokens_and_operator_then_data_reads_work(serve_app: Serve) -> None:
+def test_login_answers_the_documented_result_envelope_then_data_reads_work(serve_app: Serve) -> None:
     url = serve_app(collect()).url
-    tokens = collect_tokens(url)
+    login = requests.post(f"{url}/api/v1/auth/login", json=COLLECT_LOGIN, timeout=TIMEOUT).json()
+    assert set(login) == {"status", "result"} and login["status"] == 200
+    tokens = login["result"]
     assert set(tokens) == {"access_token", "refresh_token", "nx_operator"}
+    assert tokens["nx_operator"] == {
+        "op_rowid": "1",
+        "op_id": "SIM",
+        "op_name": "Simulated Operator",
+        "op_level": 10,
+        "op_function": 1,
+    }
     body = data(url, "operator", bearer(tokens), limit=1).json()
     assert body["status"] == 200
     assert body["type"] == {"recId": "operator", "rowId": "op_rowid", "numRecords": 8, "numPages": 8}
@@ -67,7 +76,8 @@ def test_access_token_expires_after_15_minutes_and_refresh_renews_it(serve_app: 
     assert data(url, "debtor", bearer(tokens)).status_code == 401
     renewed = refresh(url, tokens["refresh_token"])
     assert renewed.status_code == 200
-    assert data(url, "debtor", bearer(renewed.json())).status_code == 200
+    assert set(renewed.json()) == {"status", "result"}  # the login's shape
+    assert data(url, "debtor", bearer(renewed.json()["result"])).status_code == 200
 
 
 def test_old_refresh_token_stops_working_after_a_refresh(serve_app: Serve) -> None:
@@ -91,6 +101,12 @@ def test_expire_tokens_control_endpoint_expires_access_but_not_refresh(serve_app
     assert requests.post(f"{url}/_sim/expire-tokens", timeout=TIMEOUT).json()["expired"] == 1
     assert data(url, "debtor", bearer(tokens)).status_code == 401
     assert refresh(url, tokens["refresh_token"]).status_code == 200
+
+
+def test_total_surplus_fault_overstates_num_records_only(serve_app: Serve) -> None:
+    url = serve_app(collect(data_size=20, total_surplus=5)).url
+    body = data(url, "debtor", bearer(collect_tokens(url)), limit=10).json()
+    assert body["type"]["numRecords"] == 25 and body["type"]["numPages"] == 3 and len(body["data"]) == 10
 
 
 def test_debtor_paging_to_the_end_returns_num_records_once(serve_app: Serve) -> None:

@@ -83,22 +83,33 @@ def test_cdr_paging_with_start_and_num_returns_every_row_once(serve_app: Serve) 
     assert len(seen) == 1234 == len(set(seen))
 
 
-def test_cdrs_default_to_10_rows_and_refuse_num_over_1000(serve_app: Serve) -> None:
-    url = serve_app(vcclive(data_start=MARCH)).url
+def test_cdrs_default_to_10_rows_and_an_answer_holds_at_most_500_whatever_num_asks(serve_app: Serve) -> None:
+    url = serve_app(vcclive(data_size=1200, data_start=MARCH, data_spacing_seconds=60)).url
     assert len(get(url, "cdrs/2024/3").json()["response"]["rows"]) == 10
-    too_many = get(url, "cdrs/2024/3", num=1001)
-    assert too_many.status_code == 400
-    assert too_many.json()["response"] is None and too_many.json()["errors"]
+    big = get(url, "cdrs/2024/3", num=1000)
+    assert big.status_code == 200  # not an error: the rows are cut
+    page = big.json()["response"]
+    assert len(page["rows"]) == 500 and page["totalCount"] == "1200"
+    assert len(get(url, "cdrs/2024/3", num=5000, start=1000).json()["response"]["rows"]) == 200
+    refused = get(url, "cdrs/2024/3", num=0)
+    assert refused.status_code == 400 and refused.json()["response"] is None and refused.json()["errors"]
+
+
+def test_rows_cap_and_total_surplus_are_settings(serve_app: Serve) -> None:
+    url = serve_app(vcclive(data_size=30, data_start=MARCH, rows_cap=7, total_surplus=4)).url
+    page = get(url, "cdrs/2024/3", num=500).json()["response"]
+    assert len(page["rows"]) == 7 and page["totalCount"] == "34"
+    assert get(url, "cdrs/2024/3", num=500, start=30).json()["response"]["rows"] == []
 
 
 def test_cdrs_are_ordered_by_billing_ts_and_filtered_by_day_and_project(serve_app: Serve) -> None:
     url = serve_app(vcclive(data_size=600, data_start=MARCH, data_spacing_seconds=600)).url
-    day = get(url, "cdrs/2024/3/2", num=1000).json()["response"]
+    day = get(url, "cdrs/2024/3/2", num=500).json()["response"]
     stamps = [row["billing_ts"] for row in day["rows"]]
     assert int(day["totalCount"]) == 144 and stamps == sorted(stamps)
     assert all(ts.startswith("2024-03-02 ") for ts in stamps)
-    project = get(url, "cdrs/2024/3", num=1000, projectid=2).json()["response"]
-    assert 0 < int(project["totalCount"]) < 600
+    project = get(url, "cdrs/2024/3", num=500, projectid=2).json()["response"]
+    assert 0 < int(project["totalCount"]) < 500
     assert {row["projectid"] for row in project["rows"]} == {2}
     assert get(url, "cdrs/2024/4").json()["response"] == {"rows": [], "totalCount": "0"}
 
@@ -124,14 +135,15 @@ def test_one_cdr_by_uuid_and_one_record_by_numberid(serve_app: Serve) -> None:
 def test_users_list_has_the_documented_fields(serve_app: Serve) -> None:
     url = serve_app(vcclive()).url
     users = get(url, "users").json()["response"]
-    assert set(users[0]) == {"userid", "group_name", "status", "teams_name"}
+    assert set(users[0]) == {"userid", "name", "group_name", "status", "teams_name"}
+    assert users[0]["name"] == "Anna Kovacs" and len({user["name"] for user in users}) == len(users)
 
 
 def test_late_arriving_cdr_shows_up_in_billing_ts_order(serve_app: Serve) -> None:
     sim = vcclive(data_size=100, data_start=MARCH, data_spacing_seconds=60)
     url = serve_app(sim).url
     seq = sim.data("cdrs").insert_late(datetime(2024, 3, 1, 0, 30, 30, tzinfo=UTC), billingtime=42)
-    rows = get(url, "cdrs/2024/3", num=1000).json()["response"]["rows"]
+    rows = get(url, "cdrs/2024/3", num=500).json()["response"]["rows"]
     assert len(rows) == 101
     assert rows[31]["billing_ts"] == "2024-03-01 00:30:30" and rows[31]["billingtime"] == 42
     assert rows[31]["uuid"].endswith(f"{seq:012x}")

@@ -179,6 +179,23 @@ def test_cdr_filters_on_calldate_and_fields(serve_app: Serve) -> None:
     assert like["total"] + notlike["total"] == 300
 
 
+def test_like_without_a_percent_is_a_partial_match_as_the_official_cli_says(serve_app: Serve) -> None:
+    sim = voipstudio(data_size=300)
+    url = serve_app(sim).url
+    token = voipstudio_token(url)
+    every = cdrs(url, token, [], limit=5000).json()["data"]
+    part = every[0]["dst"][3:7]  # four digits from inside a number
+    holding = {row["id"] for row in every if part in row["dst"]}
+    partial = cdrs(url, token, [{"property": "dst", "operator": "like", "value": part}], limit=5000).json()
+    assert {row["id"] for row in partial["data"]} == holding and partial["total"] == len(holding) < 300
+    # With a % the pattern is the vendor's own: here, numbers that start with those digits.
+    prefixed = [{"property": "dst", "operator": "like", "value": f"{every[0]['dst'][:4]}%"}]
+    starting = cdrs(url, token, prefixed, limit=5000).json()["data"]
+    assert starting and all(row["dst"].startswith(every[0]["dst"][:4]) for row in starting)
+    sim.configure(like_without_percent_is_partial=False)
+    assert cdrs(url, token, [{"property": "dst", "operator": "like", "value": part}]).json()["total"] == 0
+
+
 def test_between_and_unknown_properties_are_refused_with_400(serve_app: Serve) -> None:
     url = serve_app(voipstudio()).url
     token = voipstudio_token(url)

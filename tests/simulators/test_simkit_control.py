@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from integrations.simkit import serve
-from tests.simulators.clients import TIMEOUT, VOIPCLOUD_KEY, voipcloud, voipstudio, voipstudio_token
+from tests.simulators.clients import TIMEOUT, VOIPCLOUD_KEY, vcclive, voipcloud, voipstudio, voipstudio_token
 from tests.simulators.conftest import Serve
 
 
@@ -38,7 +38,7 @@ def test_patch_config_changes_settings_live(serve_app: Serve) -> None:
     )
     assert patched.status_code == 200
     assert patched.json()["settings"]["fault"] == "500" and patched.json()["data"]["user_calls"] == 7
-    status = f"{url}/api/integration/v1/get-system-status"
+    status = f"{url}/api/integration/v2/get-user-calls?limit=1"
     assert requests.get(status, headers=VOIPCLOUD_KEY, timeout=TIMEOUT).status_code == 500
     assert requests.get(status, headers=VOIPCLOUD_KEY, timeout=TIMEOUT).status_code == 200
     requests.patch(f"{url}/_sim/config", json={"allowed_clients": ["192.0.2.0/24"]}, timeout=TIMEOUT)
@@ -65,19 +65,46 @@ def test_patch_config_refuses_unknown_or_invalid_settings(
 def test_request_log_keeps_method_path_query_client_status_and_hides_secrets(serve_app: Serve) -> None:
     url = serve_app(voipcloud()).url
     requests.get(
-        f"{url}/api/integration/v1/get-user-calls?limit=2&token=leaked", headers=VOIPCLOUD_KEY, timeout=5
+        f"{url}/api/integration/v2/get-user-calls?limit=2&token=leaked", headers=VOIPCLOUD_KEY, timeout=5
     )
     entries = requests.get(f"{url}/_sim/requests", timeout=TIMEOUT).json()["requests"]
     assert len(entries) == 1
     entry = entries[0]
     assert {k: entry[k] for k in ("method", "path", "client", "status")} == {
         "method": "GET",
-        "path": "/api/integration/v1/get-user-calls",
+        "path": "/api/integration/v2/get-user-calls",
         "client": "127.0.0.1",
         "status": 200,
     }
     assert entry["query"] == "limit=2&token=***"
+    assert (entry["content_type"], entry["form"]) == ("", "")
     assert "sim-voipcloud-api-key" not in str(entries) and "leaked" not in str(entries)
+
+
+def test_request_log_shows_a_form_body_and_its_encoding_hiding_secret_fields(serve_app: Serve) -> None:
+    url = serve_app(voipcloud()).url
+    form = {"user_number": "201", "number_to_call": "+61299999999", "token": "leaked"}
+    requests.post(
+        f"{url}/api/integration/v2/call-to-number",
+        headers=VOIPCLOUD_KEY,
+        files={name: (None, value) for name, value in form.items()},
+        timeout=TIMEOUT,
+    )
+    requests.post(f"{url}/api/integration/v2/call-to-number", headers=VOIPCLOUD_KEY, data=form, timeout=5)
+    multipart, urlencoded = requests.get(f"{url}/_sim/requests", timeout=TIMEOUT).json()["requests"]
+    assert multipart["content_type"] == "multipart/form-data"
+    assert multipart["form"] == "user_number=201&number_to_call=+61299999999&token=***"
+    assert (urlencoded["content_type"], urlencoded["status"]) == ("application/x-www-form-urlencoded", 400)
+    assert "leaked" not in str(multipart) + str(urlencoded)
+
+
+def test_data_index_counts_the_records_each_dataset_holds(serve_app: Serve) -> None:
+    sim = vcclive(project_count=2, records_per_project=5)
+    url = serve_app(sim).url
+    sim.data("cdrs").append(3)
+    sim.data("records-1").insert_late()
+    counts = requests.get(f"{url}/_sim/data", timeout=TIMEOUT).json()
+    assert counts == {"cdrs": 53, "records-1": 6, "records-2": 5}
 
 
 def test_request_log_keeps_only_the_last_100(serve_app: Serve) -> None:
@@ -85,7 +112,7 @@ def test_request_log_keeps_only_the_last_100(serve_app: Serve) -> None:
     url = serve_app(sim).url
     session = requests.Session()
     for _ in range(105):
-        session.get(f"{url}/api/integration/v1/nothing-here", timeout=TIMEOUT)
+        session.get(f"{url}/api/integration/v2/nothing-here", timeout=TIMEOUT)
     assert len(requests.get(f"{url}/_sim/requests", timeout=TIMEOUT).json()["requests"]) == 100
 
 
@@ -99,14 +126,16 @@ def test_clock_and_data_mutation_control_endpoints(serve_app: Serve) -> None:
     assert appended["seqs"] == [50, 51] and len(sim.data("user_calls")) == 52
     late = requests.post(
         f"{url}/_sim/data/user_calls/late",
-        json={"age_seconds": 7200, "fields": {"status": "late"}},
+        json={"age_seconds": 7200, "fields": {"type": "user_inbound_late"}},
         timeout=5,
     ).json()
-    assert late["records"][0]["status"] == "late"
+    assert late["records"][0]["type"] == "user_inbound_late"
     updated = requests.post(
-        f"{url}/_sim/data/user_calls/update", json={"seq": 3, "fields": {"duration": 1}}, timeout=TIMEOUT
+        f"{url}/_sim/data/user_calls/update",
+        json={"seq": 3, "fields": {"conversation_duration": 1}},
+        timeout=TIMEOUT,
     ).json()
-    assert updated["records"][0]["duration"] == 1
+    assert updated["records"][0]["conversation_duration"] == 1
     assert requests.post(f"{url}/_sim/data/nothing/append", json={}, timeout=TIMEOUT).status_code == 404
 
 

@@ -17,8 +17,9 @@ from integrations.vendors.base import (
 )
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code, Diagnosis
+from integrations.vendors.paging import Answer, walk
 from integrations.vendors.resources import RAW, Call, Page, Resource
-from integrations.vendors.values import as_count, in_window
+from integrations.vendors.values import as_count, rows_in_window
 
 from .schemas import LIMIT_MAX
 
@@ -87,6 +88,9 @@ class Collect(Connector):
             urljoin(account.base_url, "auth/login"),
             lambda: {"op_id": account.public["op_id"], "op_password": account.secret("op_password")},
             urljoin(account.base_url, "auth/refresh"),
+            # The REST API page wraps the login answer in `result`; a top-level pair is taken too.
+            access_key=("result.access_token", "access_token"),
+            refresh_key=("result.refresh_token", "refresh_token"),
             extra_headers={"x-collect-database": database} if database else {},
         )
 
@@ -130,23 +134,28 @@ class Collect(Connector):
             raise ValueError("pull windows are aware datetimes")
         tz = ZoneInfo(account.timezone)
         url = urljoin(account.base_url, f"collect/data/{resource.key}")
-        limit, page = resource.page_size, 1
-        while True:
+        limit = resource.page_size
+
+        def fetch(index: int, received: int) -> Answer:
             # Lower-case limit/page, pages from 1 (the docs' "Limit/Page" spelling is not confirmed).
-            params = (("limit", str(limit)), ("page", str(page)))
+            params = (("limit", str(limit)), ("page", str(index + 1)))
             payload = cls.get_json(client, auth, HttpRequest("GET", url, params=params))
             rows = payload["data"]  # envelope_error has checked it is there
+            if isinstance(rows, dict):
+                rows = [rows]  # the docs print `data` as one object
             if not isinstance(rows, list):
                 raise BadResponse(f"Collect!: {resource.key} answered without a 'data' list")
-            kept = [row for row in rows if in_window(cls.row_time(resource, row, tz), since, until)]
-            # No total: numRecords counts the whole table, not the rows kept from it.
-            yield Page(kept, None)
-            pages = as_count((payload.get("type") or {}).get("numPages"))
-            # numPages is re-read every page (a new row can add one); rows come in row-id order,
-            # so a row added during the walk lands on a later page and is still read.
-            if not rows or len(rows) < limit or (pages is not None and page >= pages):
-                return
-            page += 1
+            # numRecords counts the whole table (re-read every page: a new row adds to it); rows
+            # come in row-id order, so a row added during the walk lands on a later page.
+            kind = payload.get("type") or {}
+            pages = as_count(kind.get("numPages"))
+            last = pages is not None and index + 1 >= pages
+            return Answer(rows, as_count(kind.get("numRecords")), last=last)
+
+        where = f"collect/data/{resource.key}"
+        for answer in walk(fetch, where=where, max_pages=resource.max_pages, limit=limit):
+            # No total for the progress bar: numRecords counts the table, not the rows kept from it.
+            yield Page(rows_in_window(answer.rows, lambda row: cls.row_time(resource, row, tz), since, until))
 
     @classmethod
     def row_id(cls, resource: Resource, row: Mapping[str, Any]) -> str:

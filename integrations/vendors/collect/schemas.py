@@ -23,20 +23,37 @@ class RefreshRequest(TypedDict):
     refresh_token: str
 
 
+class NxOperator(TypedDict):
+    """The operator who logged in, as the login answer shows it (numbers are numbers here)."""
+
+    op_rowid: str
+    op_id: str
+    op_name: str
+    op_level: int
+    op_function: int
+
+
+class LoginResult(TypedDict):
+    nx_operator: NxOperator
+    access_token: str
+    refresh_token: str
+
+
+class LoginResponse(TypedDict):
+    """POST /api/v1/auth/login and POST /api/v1/auth/refresh: everything inside `result`."""
+
+    status: int
+    result: LoginResult
+
+
 class Operator(TypedDict):
+    """A row of the `operator` table (field values are strings, as in the read example)."""
+
     op_rowid: str
     op_id: str
     op_name: str
     op_email: str
     op_level: str
-
-
-class LoginResponse(TypedDict):
-    """POST /api/v1/auth/login and POST /api/v1/auth/refresh."""
-
-    access_token: str
-    refresh_token: str
-    nx_operator: Operator
 
 
 class ErrorBody(TypedDict):

@@ -33,6 +33,8 @@ from .schemas import (
     Debtor,
     ErrorBody,
     LoginResponse,
+    LoginResult,
+    NxOperator,
     Operator,
 )
 
@@ -48,6 +50,9 @@ class CollectSettings(SimSettings):
     op_id: str = "SIM"
     op_password: str = secret_field("sim-collect-password")
     operator_name: str = "Simulated Operator"
+    # The login answer's nx_operator numbers (the docs' example: op_level 10, op_function 1).
+    operator_level: int = 10
+    operator_function: int = 1
     # Databases this operator may use; the first answers requests without x-collect-database.
     databases: list[str] = field(default_factory=lambda: ["cv_masterdb"])
     # ASSUMPTION (vendors.md, Simulator decisions): access 15 minutes, refresh 24 hours.
@@ -113,6 +118,7 @@ class CollectSimulator(SimulatorApp[CollectSettings]):
         return self._pair()
 
     def refresh(self, request: Request) -> Response:
+        # ASSUMPTION (vendors.md, Simulator decisions): the answer has the login's shape.
         body = json_body(request) or {}
         old = self.tokens.use(str(body.get("refresh_token", "")), (REFRESH,))
         if old is None:
@@ -125,10 +131,16 @@ class CollectSimulator(SimulatorApp[CollectSettings]):
         s = self.settings
         access = self.tokens.issue(ACCESS, s.op_id, s.access_lifetime_seconds, nbytes=24)
         refresh = self.tokens.issue(REFRESH, s.op_id, s.refresh_lifetime_seconds, nbytes=24)
-        operator = Operator(op_rowid="1", op_id=s.op_id, op_name=s.operator_name, op_email="", op_level="99")
-        return json_response(
-            LoginResponse(access_token=access.value, refresh_token=refresh.value, nx_operator=operator)
+        operator = NxOperator(
+            op_rowid="1",
+            op_id=s.op_id,
+            op_name=s.operator_name,
+            op_level=s.operator_level,
+            op_function=s.operator_function,
         )
+        # Exactly the shape of the REST API page's example: status, then everything in `result`.
+        result = LoginResult(nx_operator=operator, access_token=access.value, refresh_token=refresh.value)
+        return json_response(LoginResponse(status=200, result=result))
 
     # ---- data -------------------------------------------------------------------------------------
     def list_records(self, request: Request, record: str) -> Response:
@@ -146,7 +158,7 @@ class CollectSimulator(SimulatorApp[CollectSettings]):
             return self.error_response(400, f"limit must be between 1 and {s.limit_max}")
         if page < 1:
             return self.error_response(400, "page must be at least 1")
-        total = len(rs)
+        total = len(rs) + s.total_surplus
         seqs = rs.select("id").page((page - 1) * limit, limit)
         # ASSUMPTION (vendors.md, Simulator decisions): {"status": 200, "type": {recId, rowId, numRecords,
         # numPages}, "data": [...]}.

@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 from integrations.http import Auth, BadResponse, HttpClient, HttpRequest
 from integrations.vendors.base import Account, Connector, UnknownResource
+from integrations.vendors.paging import Answer, walk
 from integrations.vendors.resources import CALLS, Call, Page, Resource
 
 from .schemas import PAGE_SIZE
@@ -22,6 +23,14 @@ ACTIVITIES = Resource(
 RESOURCES = (ACTIVITIES,)
 
 DIRECTIONS = {"call.inbound": "inbound", "call.outbound": "outbound"}
+# Activity statuses (inbound) and dial statuses (outbound), lower-cased, as outcomes.
+STATUS_OUTCOMES = {
+    "answered": "answered",
+    "abandoned": "missed",
+    "no answer": "missed",
+    "busy": "busy",
+    "answering machine": "voicemail",
+}
 
 
 def fetch_pages(
@@ -44,21 +53,25 @@ def fetch_pages(
         ("createdTimestampFrom", connector.format_value(since.replace(microsecond=0))),
         ("createdTimestampTo", connector.format_value(ceiling)),
     )
-    url = urljoin(account.base_url, "activities")
+    url, query = urljoin(account.base_url, "activities"), params
     visited: set[str] = set()
-    while True:
-        payload = connector.get_json(client, auth, HttpRequest("GET", url, params=params))
-        items = payload["items"]  # envelope_error has checked it is a list
-        rows = [item for item in items if _within(item, since, until)]
-        yield Page(rows, None)  # a cursor walk: ipSCAPE gives no total
-        next_uri = (payload.get("metadata") or {}).get("nextUri")
-        if not next_uri:
-            return
-        visited.add(url)
-        # The cursor carries the filters, so the next request sends no parameters of its own.
-        url, params = next_url(account.base_url, str(next_uri)), ()
+
+    def fetch(index: int, received: int) -> Answer:
+        nonlocal url, query
         if url in visited:
             raise BadResponse("ipSCAPE: metadata.nextUri points back at a page already read")
+        visited.add(url)
+        payload = connector.get_json(client, auth, HttpRequest("GET", url, params=query))
+        next_uri = (payload.get("metadata") or {}).get("nextUri")
+        if next_uri:
+            # The cursor carries the filters, so the next request sends no parameters of its own.
+            url, query = next_url(account.base_url, str(next_uri)), ()
+        # envelope_error has checked `items` is a list; ipSCAPE gives no total.
+        return Answer(payload["items"], last=not next_uri)
+
+    # A cursor walk: only a null nextUri ends it (a page's size says nothing).
+    for answer in walk(fetch, where="activities", max_pages=resource.max_pages):
+        yield Page([item for item in answer.rows if _within(item, since, until)], None)
 
 
 def next_url(base_url: str, next_uri: str) -> str:
@@ -104,10 +117,6 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
     # Inbound calls say activityStatusName ("Answered", "Abandoned"); outbound dial attempts
     # say dialStatusName ("Answered", "No answer", "Busy", ...).
     status = str(data.get("activityStatusName") or data.get("dialStatusName") or "")
-    if "answered" in timestamps:
-        answered: bool | None = timestamps["answered"] is not None
-    else:
-        answered = status.lower() == "answered" if status else None
     return Call(
         vendor_call_id=row_id(resource, row),
         started_at=row_time(resource, row, tz),
@@ -120,9 +129,20 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         # Outbound durations carry no `talk`: the interaction is the talk there.
         duration_seconds=int(durations.get("talk") or durations.get("interaction") or 0),
         disposition=status,
-        answered=answered,
+        outcome=_outcome(status, timestamps, data.get("voicemailMetadata")),
         extra={"wrapCode": data.get("wrapCode"), "campaignId": data.get("campaignId")},
     )
+
+
+def _outcome(status: str, timestamps: Mapping[str, Any], voicemails: Any) -> str:
+    outcome = STATUS_OUTCOMES.get(status.lower())
+    if outcome is None:
+        # A status not known here: the answered time says whether someone took the call.
+        if "answered" not in timestamps:
+            return "unknown"
+        outcome = "missed" if timestamps["answered"] is None else "answered"
+    # An inbound caller nobody took who left a message went to voicemail.
+    return "voicemail" if outcome == "missed" and voicemails else outcome
 
 
 def _within(item: Any, since: datetime, until: datetime) -> bool:

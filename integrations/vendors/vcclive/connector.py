@@ -9,6 +9,7 @@ from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code, Diagnosis
 
 from . import pulls
+from .schemas import ROWS_CAP
 
 PAGING = (
     Param("start", "Start (offset)", "int", default="0", minimum=0),
@@ -18,8 +19,9 @@ PAGING = (
         "int",
         default="10",
         minimum=1,
-        maximum=1000,
-        help_text="VCC Live's default is 10",
+        maximum=ROWS_CAP,
+        help_text="VCC Live's default is 10; an answer holds at most 500 rows whatever num asks, "
+        "so page on start until totalCount rows have come",
     ),
 )
 
@@ -79,7 +81,7 @@ class VccLive(Connector):
             "projects/{projectid}/records",
             params=(Param("projectid", "Project ID", "int", required=True, minimum=1, in_path=True), *PAGING),
         ),
-        Endpoint("users", "List users", "GET", "users"),
+        Endpoint("users", "List users", "GET", "users", description="Every user, with its name and group."),
     )
     wording = {
         Code.BAD_CREDENTIALS: (
@@ -131,5 +133,6 @@ class VccLive(Connector):
 
     # --- pulls: in pulls.py ---------------------------------------------------------------------
     resources = pulls.RESOURCES
+    # A CDR names its project and user by id: the names are in the pulled projects and users.
     name_sources = {"queue": ("projects", "name"), "agent": ("users", "name")}
     pull_code: ClassVar[PullCode | None] = pulls

@@ -23,7 +23,9 @@ ONLINE_STATES = (
     "AUX",
 )
 NUM_DEFAULT = 10
-NUM_MAX = 1000
+# The most rows one answer holds, whatever `num` asks: a public reporting client pages CDRs in
+# steps of 500 because "Record count of response is hard-coded to 500".
+ROWS_CAP = 500
 
 
 class Envelope(TypedDict):
@@ -92,6 +94,7 @@ class DbRecordDetail(DbRecord):
 
 class User(TypedDict):
     userid: int
+    name: str  # the public reporting client reads user["name"]
     group_name: str
     status: str
     teams_name: str

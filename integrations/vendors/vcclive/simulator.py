@@ -30,8 +30,8 @@ from integrations.simkit.web import int_param, local_period
 
 from .schemas import (
     NUM_DEFAULT,
-    NUM_MAX,
     ONLINE_STATES,
+    ROWS_CAP,
     Cdr,
     Contact,
     DbRecord,
@@ -48,6 +48,7 @@ CITIES = ("Budapest", "London", "Vienna", "Warsaw", "Prague")
 TEAMS = ("Alpha", "Bravo", "Charlie")
 DIALER_MODES = ("predictive", "progressive", "preview", "inbound")
 FIRST_NAMES = ("Anna", "Bence", "Csilla", "David", "Eszter", "Ferenc", "Gabor", "Hanna")
+SURNAMES = ("Kovacs", "Nagy", "Szabo", "Toth")
 
 
 @dataclass
@@ -63,9 +64,11 @@ class VccLiveSettings(SimSettings):
     content_type: str = "text/plain; charset=utf-8"
     # ASSUMPTION (vendors.md, Simulator decisions): totalCount comes back as a string.
     total_count_as_string: bool = True
-    # ASSUMPTION (vendors.md, Simulator decisions): num default 10, max 1000 (over it: 400).
+    # vendors.md (the CDR docs): num defaults to 10.
     num_default: int = NUM_DEFAULT
-    num_max: int = NUM_MAX
+    # ASSUMPTION (vendors.md, Simulator decisions, from a public client): an answer holds at
+    # most 500 rows whatever `num` asks; a larger `num` is not an error, the rows are cut.
+    rows_cap: int = ROWS_CAP
     project_count: int = 4
     records_per_project: int = 50
     user_count: int = 12
@@ -111,6 +114,7 @@ class VccLiveSimulator(SimulatorApp[VccLiveSettings]):
         return self.error_response(403, f"Access denied for IP address {address}")
 
     def rows(self, rows: list[Any], total: int, resource: str) -> Response:
+        total += self.settings.total_surplus
         count: Any = str(total) if self.settings.total_count_as_string else total
         return self.ok(RowsPage(rows=rows, totalCount=count), resource)
 
@@ -210,7 +214,8 @@ class VccLiveSimulator(SimulatorApp[VccLiveSettings]):
         return self.ok(rs.record(seq), "RecordResource")
 
     def users(self, request: Request) -> Response:
-        # ASSUMPTION (vendors.md, Simulator decisions): rows of userid, group_name, status, teams_name.
+        # ASSUMPTION (vendors.md, Simulator decisions): rows of userid, group_name, status,
+        # teams_name, plus the name the public reporting client reads.
         return self.ok(self.user_list(), "UsersResource")
 
     def online_users(self, request: Request) -> Response:
@@ -223,11 +228,13 @@ class VccLiveSimulator(SimulatorApp[VccLiveSettings]):
         return self.ok(online, "OnlineUsersResource")
 
     def _paging(self, request: Request) -> tuple[int, int]:
+        """(start, rows to serve): `num` cut to the cap, as the vendor does."""
         start = int_param(request, "start", 0)
         num = int_param(request, "num", self.settings.num_default)
-        if not 1 <= num <= self.settings.num_max:
-            raise ValueError(f"num must be between 1 and {self.settings.num_max}")
-        return start, num
+        if num < 1:
+            # ASSUMPTION (beyond vendors.md): num 0 is refused with 400.
+            raise ValueError("num must be at least 1")
+        return start, min(num, self.settings.rows_cap)
 
     # ---- data -------------------------------------------------------------------------------------
     def project_list(self) -> list[Project]:
@@ -251,6 +258,7 @@ class VccLiveSimulator(SimulatorApp[VccLiveSettings]):
         return [
             User(
                 userid=100 + i,
+                name=f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {SURNAMES[i // len(FIRST_NAMES) % len(SURNAMES)]}",
                 group_name="supervisor" if i % 6 == 0 else "operator",
                 status="active",
                 teams_name=TEAMS[i % len(TEAMS)],
@@ -317,7 +325,7 @@ class VccLiveSimulator(SimulatorApp[VccLiveSettings]):
     def _build_record(self, projectid: int, item: Item) -> DbRecordDetail:
         s = self.settings
         rng = Rng(s.seed, f"vcclive.record.{projectid}", item.seq)
-        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(('Kovacs', 'Nagy', 'Szabo', 'Toth'))}"
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
         contact = Contact(
             email=f"contact{item.seq}@example.test", name=name, phone="36" + rng.digits(9), title="Customer"
         )

@@ -1,18 +1,20 @@
-"""VoIPcloud PBX integration API payload shapes (vendors.md section 5 and "Simulator decisions").
+"""VoIPcloud PBX integration API v2 payload shapes (vendors.md section 5 and "Simulator decisions").
 
-Shared by the simulator and the connector.  Dates sent as ``YYYY-MM-DD HH:MM:SS`` are in the
-account's time zone; ``call_start_at`` is ISO 8601 with an offset.
+Shared by the simulator and the connector. Every answer is ``{"code": N, ...}``: a list's rows in
+``data``, an error's words in ``message``. ``from_date``/``to_date`` are ``YYYY-MM-DD`` days in the
+PBX's time zone; ``call_start_at`` and ``connected_at`` are ISO 8601 with the PBX's offset.
 """
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
-LIMIT_DEFAULT = 50
-LIMIT_MAX = 500
+LIMIT_DEFAULT = 100
+LIMIT_MAX = 10_000
 RATE_LIMIT = 100  # requests
 RATE_WINDOW_SECONDS = 15 * 60
-CALL_TYPES = ("inbound", "outbound", "internal", "missed")
+SORT_ORDERS = ("newest_first", "oldest_first")  # newest_first is the default
+GROUP_STATUSES = ("answered", "abandoned")  # queue and ring-group rows
 WEBHOOK_TYPES = (
     "user_inbound",
     "user_inbound_answered",
@@ -23,54 +25,69 @@ WEBHOOK_TYPES = (
     "queue_call_summary",
     "ringgroup_summary",
     "voicemail",
+    "recording_inbound",
+    "recording_outbound",
 )
 WEBHOOK_HEADER = "X-Pbx-Token"  # carries the webhook secret
 
 
 class ErrorBody(TypedDict):
-    status: str  # "error"
-    message: str
+    code: int
+    message: str  # "Not authorised", "Too many requests", ...
 
 
-class SystemStatus(TypedDict):
-    status: str  # "success"
-    system: str  # "ok"
-    version: str
+class UserCall(TypedDict):
+    """A row of get-user-calls."""
 
-
-class Call(TypedDict):
     unique_call_id: str
-    type: str  # inbound | outbound | internal | missed
+    type: str  # user_<direction>_<outcome>, e.g. user_inbound_missed
     caller_id: str
     caller_name: str
     dest_number: str
     user_name: str
     user_number: str
-    call_start_at: str  # ISO 8601 with the account's offset
-    duration: int  # seconds
-    queue_name: str
-    ring_group_name: str
-    status: str
+    call_start_at: str
+    connected_at: NotRequired[str | None]  # absent or null when nobody answered
+    call_duration: int  # seconds, ringing + talking
+    conversation_duration: int  # seconds talking
+
+
+class GroupCall(TypedDict):
+    """A row of get-queue-calls or get-ringgroup-calls: `callerid` and a `status`, no `type`."""
+
+    unique_call_id: str
+    callerid: str  # no underscore in these rows
+    caller_name: str
+    dest_number: str
+    queue_name: NotRequired[str]  # queue rows
+    ring_group_name: NotRequired[str]  # ring-group rows
+    user_name: str  # who answered ("" when nobody did)
+    user_number: str
+    call_start_at: str
+    connected_at: NotRequired[str | None]
+    call_duration: int
+    conversation_duration: int
+    status: str  # answered | abandoned
 
 
 class CallsPage(TypedDict):
-    status: str  # "success"
-    total: int
-    calls: list[Call]
+    code: int  # 200
+    data: list[Any]  # UserCall or GroupCall rows
 
 
-class CallToNumberRequest(TypedDict):
-    user_number: str
-    destination: str  # E.164, e.g. "+61299999999"
-
-
-class CallToNumberResponse(TypedDict):
-    status: str
+class CallId(TypedDict):
     unique_call_id: str
 
 
+class CallToNumberAnswer(TypedDict):
+    code: int
+    data: list[CallId]
+
+
 class WebhookEvent(TypedDict, total=False):
-    """POSTed to the portal with header X-Pbx-Token; completed events add duration and status."""
+    """POSTed to the portal with header X-Pbx-Token. A completed event adds connected_at (when
+    answered), call_duration and conversation_duration; older documentation names duration and
+    status instead, so both are read."""
 
     type: str
     unique_call_id: str
@@ -82,5 +99,8 @@ class WebhookEvent(TypedDict, total=False):
     call_start_at: str
     queue_name: str
     ring_group_name: str
+    connected_at: str | None
+    call_duration: int
+    conversation_duration: int
     duration: int
     status: str

@@ -76,12 +76,31 @@ class VoipStudio(Connector):
                     "Filter (JSON)",
                     "json",
                     help_text='e.g. [{"operator": "gte", "property": "calldate", '
-                    f'"value": "2026-11-01 00:00:00"}}] — operators: {", ".join(FILTER_OPERATORS)}',
+                    f'"value": "2026-11-01 00:00:00"}}] — operators: {", ".join(FILTER_OPERATORS)}; '
+                    'entries AND together; like without a % is a partial match ("4478" finds every '
+                    "number holding 4478), and % matches any run of characters",
                 ),
                 Param("sort", "Sort by", "choice", choices=CDR_PROPERTIES),
                 Param("dir", "Direction", "choice", choices=("ASC", "DESC")),
             ),
             validate=check_filter,
+        ),
+        Endpoint(
+            "apitokens",
+            "API tokens",
+            "GET",
+            "apitokens",
+            params=(
+                Param(
+                    "filter",
+                    "Filter (JSON)",
+                    "json",
+                    help_text='e.g. [{"property": "name", "operator": "eq", "value": "Switchboard"}]',
+                ),
+            ),
+            validate=check_filter,
+            description="This user's API tokens: name, expiry (idle seconds) and when each was last used. "
+            "Token values are masked.",
         ),
     )
     wording = {

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from integrations.http import Auth, BadResponse, HttpClient, HttpRequest
 from integrations.vendors.base import Account, Connector, UnknownResource
+from integrations.vendors.paging import Answer, walk
 from integrations.vendors.resources import CALLS, Call, Page, Resource
 from integrations.vendors.values import as_count, naive_text, read_time
 
@@ -25,7 +26,15 @@ RESOURCES = (CDRS,)
 
 # The CDR type: O = outbound, I = inbound, M = missed (an inbound call nobody took).
 DIRECTIONS = {"O": "outbound", "I": "inbound", "M": "inbound"}
-ANSWERED = {"ANSWERED": True, "NO ANSWER": False, "BUSY": False, "FAILED": False, "CANCEL": False}
+# The disposition, in the shared vocabulary (CANCEL: the caller hung up before an answer).
+OUTCOMES = {
+    "ANSWERED": "answered",
+    "NO ANSWER": "missed",
+    "CANCEL": "missed",
+    "BUSY": "busy",
+    "FAILED": "failed",
+    "CONGESTION": "failed",
+}
 
 
 def fetch_pages(
@@ -49,10 +58,10 @@ def fetch_pages(
     ]
     url = urljoin(account.base_url, "cdrs")
     limit = resource.page_size
-    page, seen = 1, 0
-    while True:
+
+    def fetch(index: int, received: int) -> Answer:
         params = (
-            ("page", str(page)),
+            ("page", str(index + 1)),  # pages start at 1
             ("limit", str(limit)),
             ("filter", connector.format_value(window)),
             # id ascending is stable while calls are written: a new CDR takes a higher id, so it
@@ -64,13 +73,11 @@ def fetch_pages(
         rows = payload.get("data")
         if not isinstance(rows, list):
             raise BadResponse("VoIPstudio: /cdrs answered without a 'data' list")
-        total = as_count(payload.get("total"))
-        seen += len(rows)
-        yield Page(rows, total)
         # The total is re-read every page, so CDRs written during the walk are still reached.
-        if len(rows) < limit or (total is not None and seen >= total):
-            return
-        page += 1
+        return Answer(rows, as_count(payload.get("total")))
+
+    for answer in walk(fetch, where="cdrs", max_pages=resource.max_pages, limit=limit):
+        yield Page(answer.rows, answer.total)
 
 
 def row_id(resource: Resource, row: Mapping[str, Any]) -> str:
@@ -84,8 +91,10 @@ def row_time(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> datetime
 def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
     kind = str(row.get("type") or "").upper()
     disposition = str(row.get("disposition") or "")
+    outcome = OUTCOMES.get(disposition.upper(), "unknown")
     # A missed call (M) is inbound and unanswered whatever its disposition says.
-    answered = False if kind == "M" else ANSWERED.get(disposition.upper())
+    if kind == "M" and outcome in ("answered", "unknown"):
+        outcome = "missed"
     inbound = kind in ("I", "M")
     return Call(
         vendor_call_id=row_id(resource, row),
@@ -98,7 +107,7 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         # billsec is talk time; duration adds the ringing, kept beside it.
         duration_seconds=int(row.get("billsec") or 0),
         disposition=disposition,
-        answered=answered,
+        outcome=outcome,
         extra={"total_seconds": int(row.get("duration") or 0), "charge": row.get("charge")},
     )
 

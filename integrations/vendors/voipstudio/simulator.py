@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import itertools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -27,7 +27,7 @@ from integrations.simkit import (
     secret_field,
     with_overrides,
 )
-from integrations.simkit.filters import Condition, FilterError, parse_filter, row_matches
+from integrations.simkit.filters import Condition, FilterError, parse_filter, partial_likes, row_matches
 from integrations.simkit.web import int_param, parse_naive_local
 
 from .schemas import (
@@ -52,6 +52,7 @@ TIME_TESTS: dict[str, Callable[[datetime, datetime], bool]] = {
     "eq": operator.eq,
     "ne": operator.ne,
 }
+Conditions = tuple[Condition, ...]
 DISPOSITIONS = ("ANSWERED", "ANSWERED", "ANSWERED", "NO ANSWER", "BUSY", "FAILED")
 
 
@@ -72,6 +73,9 @@ class VoipStudioSettings(SimSettings):
     limit_max: int = LIMIT_MAX
     # ASSUMPTION (vendors.md, Simulator decisions): `between` answers 400 (official CLI client).
     unsupported_operators: list[str] | None = None  # None = ["between"]
+    # ASSUMPTION (VoIPstudio's own CLI: "--caller 4478: partial match"; whether the server or the
+    # CLI adds the wildcards is not known): `like` without a % matches anywhere in the value.
+    like_without_percent_is_partial: bool = True
     extensions: int = 10
 
 
@@ -186,11 +190,11 @@ class VoipStudioSimulator(SimulatorApp[VoipStudioSettings]):
         # ASSUMPTION (vendors.md, Simulator decisions): GET /apitokens is {"data": [...], "total": N}.
         rows = [self._token_row(t) for t in self.tokens.live(API, str(self.settings.user_id))]
         try:
-            conditions = parse_filter(request.args.get("filter"), APITOKEN_FIELDS, FILTER_OPERATORS)
+            conditions = self._filter(request, APITOKEN_FIELDS, FILTER_OPERATORS)
         except FilterError as exc:
             return self.validation_error(str(exc))
         rows = [row for row in rows if row_matches(row, conditions)]
-        return json_response({"data": rows, "total": len(rows)})
+        return self.collection(rows, len(rows))
 
     def _create_token(self, request: Request) -> Response:
         # ASSUMPTION (vendors.md, Simulator decisions): 201 with data = {id, user_id, token,
@@ -252,7 +256,7 @@ class VoipStudioSimulator(SimulatorApp[VoipStudioSettings]):
             unsupported = s.unsupported_operators if s.unsupported_operators is not None else ["between"]
             operators = [op for op in (*FILTER_OPERATORS, "between") if op not in unsupported]
             # ASSUMPTION (vendors.md, Simulator decisions): an unknown property or operator: 400.
-            conditions = parse_filter(request.args.get("filter"), CDR_FIELDS, operators)
+            conditions = self._filter(request, CDR_FIELDS, operators)
         except ValueError as exc:
             return self.validation_error(str(exc))
         if limit > s.limit_max:
@@ -274,10 +278,19 @@ class VoipStudioSimulator(SimulatorApp[VoipStudioSettings]):
             # ASSUMPTION (vendors.md, Simulator decisions): default order is id ascending.
             selection = rs.select("id" if sort == "id" else "time", where=where, where_key=conditions)
             rows = rs.records(selection.page((page - 1) * limit, limit, descending=descending))
-            return json_response({"data": rows, "total": len(selection)})
+            return self.collection(rows, len(selection))
         every: list[Cdr] = rs.records(rs.select("id", where=where, where_key=conditions))
         every.sort(key=lambda row: _sort_key(cast(dict[str, Any], row).get(sort)), reverse=descending)
-        return json_response({"data": every[(page - 1) * limit : page * limit], "total": len(every)})
+        return self.collection(every[(page - 1) * limit : page * limit], len(every))
+
+    def collection(self, rows: list[Any], total: int) -> Response:
+        return json_response({"data": rows, "total": total + self.settings.total_surplus})
+
+    def _filter(
+        self, request: Request, properties: Collection[str], operators: Collection[str]
+    ) -> Conditions:
+        conditions = parse_filter(request.args.get("filter"), properties, operators)
+        return partial_likes(conditions) if self.settings.like_without_percent_is_partial else conditions
 
     def _where(self, conditions: tuple[Condition, ...]) -> Callable[[Item], bool]:
         """A predicate on Items: calldate and id are tested without building the row."""
