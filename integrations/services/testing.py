@@ -1,5 +1,6 @@
 """The "Test API request" workflow: preview, start (queued or inline), execute, diagnose."""
 
+import ipaddress
 import json
 import logging
 import time
@@ -14,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.http import HttpClient, HttpError, HttpRequest, HttpResponse, Redactor
+from integrations.http import HttpClient, HttpError, HttpRequest, HttpResponse, Redactor, blocked_reason
 from integrations.models import AllowlistKind, Integration, RunStatus, TestRun
 from integrations.roles import SIDE_EFFECT_TEST_PERMISSION
 from integrations.services import audit
@@ -301,6 +302,14 @@ def with_target_advice(integration: Integration, diagnosis: Diagnosis) -> Diagno
             + (" (or clear the override to use the vendor's default)." if typed else "; check DNS for it."),
             "If it is a local simulator, run the portal with ALLOW_PRIVATE_TARGETS=true (sandbox only).",
         ]
+    elif (_PLAIN_HTTP in seen or _NOT_HTTPS in seen) and _local(host):
+        # http://127.0.0.1:… is the sandbox's simulators: say how to reach them, not "use https".
+        steps = [
+            f"{host} is a local address over plain http: the vendor simulators of the sandbox. The "
+            f"portal calls them only with ALLOW_PRIVATE_TARGETS=true; now {private_off}.",
+            "`make run` sets it; for a command outside `make run` set it yourself, e.g. "
+            f"DEBUG=true ALLOW_PRIVATE_TARGETS=true python manage.py integrations test {integration.name}.",
+        ]
     elif _PLAIN_HTTP in seen or _NOT_HTTPS in seen:
         steps = [
             f"{source} is not an https:// address: vendors are called over https only.",
@@ -316,3 +325,12 @@ def with_target_advice(integration: Integration, diagnosis: Diagnosis) -> Diagno
     else:
         return diagnosis
     return diagnosis.but(next_steps=tuple(steps))
+
+
+def _local(host: str) -> bool:
+    """A literal address the netguard would refuse as not public (loopback, private, ...)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return blocked_reason(host) is not None
