@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from integrations.addresses import normalize_network
-from integrations.models import AllowlistEntry, Integration
+from integrations.models import AllowlistEntry, AllowlistKind, Integration
 from integrations.services import credentials
 from integrations.vendors.base import Connector, CredentialField
 
@@ -135,6 +135,19 @@ class AllowlistEntryForm(forms.ModelForm):
         # The canonical form, so "198.51.100.9/32" and "198.51.100.9" (or upper- and lower-case
         # IPv6) are one address to the uniqueness checks, as they are to the CLI.
         return normalize_network(self.cleaned_data["cidr"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # An inline form leaves its integration out of Django's unique checks (it is not one of
+        # the form's fields), so the stored entries are checked here, canonical form to canonical.
+        entry: AllowlistEntry = self.instance
+        cidr, kind = cleaned.get("cidr"), cleaned.get("kind")
+        if entry.integration_id and cidr and kind and not cleaned.get("DELETE"):
+            taken = AllowlistEntry.objects.filter(integration_id=entry.integration_id, kind=kind, cidr=cidr)
+            if taken.exclude(pk=entry.pk).exists():
+                label = dict(AllowlistKind.choices)[kind]
+                self.add_error("cidr", f"{cidr} is already on this allowlist ({label}).")
+        return cleaned
 
 
 class AllowlistFormSet(forms.BaseInlineFormSet):
