@@ -26,6 +26,7 @@ from integrations.models import (
     Integration,
     PullSchedule,
     Report,
+    ReportRun,
     ScheduleKind,
     TestRun,
 )
@@ -52,6 +53,7 @@ class Dataset:
     users: dict[str, User]
     integrations: dict[str, Integration]
     batch: uuid.UUID
+    report_run: ReportRun
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,9 @@ def build_dataset(sandbox: SandboxFactory) -> Dataset:
     report = Report.objects.create(name="daily-calls", timezone="UTC", recipients="ops@example.com")
     report.integrations.add(pbx)
     reports.sync_schedule(report, CLI, created=True)
-    reports.run(report, trigger="manual")
+    report_run = reports.run(report, trigger="manual")
     WorkerHeartbeatFactory.create()
-    return Dataset(users=users, integrations=integrations, batch=batch)
+    return Dataset(users=users, integrations=integrations, batch=batch, report_run=report_run)
 
 
 def _patterns(resolver_patterns: list[Any]) -> Iterator[URLPattern]:

@@ -145,12 +145,14 @@ class IntegrationAdmin(admin.ModelAdmin):
             return "never"
         code = getattr(obj, "last_test_diagnosis", "") or "pending"
         css = "ok" if code == "ok" else ("pending" if code == "pending" else "bad")
+        now = timezone.now()
+        age = "just now" if (now - at).total_seconds() < 60 else f"{timesince(at, now).split(',')[0]} ago"
         return format_html(
-            '<span class="diagnosis {}" title="{}">{}</span> <span class="age">{} ago</span>',
+            '<span class="diagnosis {}" title="{}">{}</span> <span class="age">{}</span>',
             css,
             getattr(obj, "last_test_title", ""),
             code,
-            timesince(at, timezone.now()).split(",")[0],
+            age,
         )
 
     def has_pull_permission(self, request: HttpRequest) -> bool:

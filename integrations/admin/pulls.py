@@ -191,17 +191,26 @@ class CallRecordAdmin(ReadOnly):
         "started_at",
         "integration",
         "direction",
-        "caller",
-        "callee",
+        "parties",
         "agent",
         "queue",
-        "duration_seconds",
+        "duration",
         "disposition",
     ]
     list_filter = ["integration", "resource", "direction", "answered", "started_at"]
     search_fields = ["vendor_call_id", "caller", "callee", "agent", "queue"]
     date_hierarchy = "started_at"
     list_select_related = ["integration"]
+
+    @admin.display(description="from → to", ordering="caller")
+    def parties(self, call: CallRecord) -> SafeString:
+        # One column for both numbers: two E.164 columns alone took a sixth of a 1366 px screen.
+        return format_html('{} <span class="call-to">→ {}</span>', call.caller or "—", call.callee or "—")
+
+    @admin.display(description="duration", ordering="duration_seconds")
+    def duration(self, call: CallRecord) -> str:
+        minutes, seconds = divmod(call.duration_seconds, 60)
+        return f"{minutes}:{seconds:02d}"
 
 
 @admin.register(RawRecord)
