@@ -25,13 +25,13 @@ from integrations.services.outbound import NotReady
 from integrations.vendors.catalogue import Endpoint, Param
 
 
-def params_form(endpoint: Endpoint, data: Any = None) -> forms.Form:
+def params_form(endpoint: Endpoint, data: Any = None, initial: dict[str, str] | None = None) -> forms.Form:
     """A form with one field per parameter; typing and range checks are the endpoint's own."""
     fields: dict[str, forms.Field] = {}
     for param in endpoint.params:
         fields[param.name] = _field(param)
     form_class = type("ParamsForm", (forms.Form,), fields)
-    return form_class(data=data, initial=endpoint.initial(), prefix="p")
+    return form_class(data=data, initial=initial or endpoint.initial(), prefix="p")
 
 
 def _field(param: Param) -> forms.Field:
@@ -84,7 +84,17 @@ def test_request_view(site: AdminSite, request: HttpRequest, pk: int) -> HttpRes
         shown = TestRun.objects.filter(pk=run_id, integration=integration).first() if run_id else None
         if shown is None:
             messages.warning(request, f"{integration} has no test run {request.GET['run']!r}.")
-    return _render_page(site, request, integration, endpoint, params_form(endpoint), run=shown)
+    # A shown run of this endpoint fills the form with what it sent, ready to send again.
+    initial = {**endpoint.initial(), **shown.params} if shown and shown.endpoint == endpoint.key else None
+    return _render_page(
+        site,
+        request,
+        integration,
+        endpoint,
+        params_form(endpoint, initial=initial),
+        run=shown,
+        values=initial,
+    )
 
 
 def _send(
@@ -155,8 +165,10 @@ def _render_page(
     run: TestRun | None = None,
     errors: list[str] | None = None,
     confirm: bool = False,
+    values: dict[str, str] | None = None,
 ) -> HttpResponse:
-    values = submitted_values(endpoint, request.POST) if request.method == "POST" else endpoint.initial()
+    if values is None:
+        values = submitted_values(endpoint, request.POST) if request.method == "POST" else endpoint.initial()
     actor = Actor.from_request(request)
     context = {
         **site.each_context(request),
