@@ -36,7 +36,7 @@ from integrations.services.audit import CLI
 from tests.factories import UserFactory, WorkerHeartbeatFactory
 from tests.sandbox import VENDOR_KEYS, SandboxFactory
 
-ROLES = {
+ROLES: dict[str, dict[str, Any]] = {
     "superuser": {"is_superuser": True},
     "integration_admin": {"groups": ["Integration admins"]},
     "support": {"groups": ["Support"]},
@@ -80,16 +80,10 @@ def build_dataset(sandbox: SandboxFactory) -> Dataset:
     """The five sandbox integrations and one of everything the admin shows."""
     users = {role: UserFactory.create(username=role, **kwargs) for role, kwargs in ROLES.items()}
     data_start = (timezone.now() - timedelta(days=2)).isoformat()
+    # A day and a half of hourly calls at the PBX: call records, and a report with figures.
+    calls: dict[str, Any] = {"data_size": 48, "data_start": data_start, "data_spacing_seconds": 3600}
     boxes = {
-        vendor: sandbox(
-            vendor,
-            name=f"sandbox-{vendor}",
-            **(
-                {"data_size": 48, "data_start": data_start, "data_spacing_seconds": 3600}
-                if vendor == "voipcloud"
-                else {}
-            ),
-        )
+        vendor: sandbox(vendor, name=f"sandbox-{vendor}", **(calls if vendor == "voipcloud" else {}))
         for vendor in VENDOR_KEYS
     }
     integrations = {vendor: box.integration for vendor, box in boxes.items()}
@@ -143,7 +137,7 @@ def _objects(model_admin: ModelAdmin[Any], per_model: int) -> list[Model]:
     return list(queryset) if model_admin.model is Integration else list(queryset[:per_model])
 
 
-def _values(name: str, model_admin: ModelAdmin[Any], obj: Model | None, dataset: Dataset) -> list[Any] | None:
+def _values(name: str, obj: Model | None, dataset: Dataset) -> list[Any] | None:
     """Values for URL argument `name` on `obj`'s pages; None when the walker does not know it."""
     if name in ("object_id", "pk", "id", "run_id"):
         return [obj.pk] if obj is not None else None
@@ -211,9 +205,7 @@ def _filled(
     assert pattern.name
     combos: list[dict[str, Any]] = [{}]
     for name in sorted(_argument_names(pattern)):
-        values = (
-            _values(name, model_admin, obj, dataset) if model_admin else _values(name, None, None, dataset)
-        )  # type: ignore[arg-type]
+        values = _values(name, obj, dataset)
         if values is None:
             raise UnknownArgument(
                 f"the walk cannot fill <{name}> of {pattern.name!r}: teach tests/admin_walk.py"
@@ -230,7 +222,7 @@ def _filled(
 def may_open(page: Page, user: User) -> bool | None:
     """Whether `user` may open `page`, from the ModelAdmin's own checks; None = not judged here."""
     if page.ours:
-        return user.has_perms(page.callback.required_permissions)
+        return user.has_perms(getattr(page.callback, "required_permissions", ()))
     model_admin = page.model_admin
     if model_admin is None:
         return None

@@ -29,7 +29,7 @@ def test_every_action_declares_a_permission_and_is_offered_only_to_groups_that_h
     users = {group: UserFactory.create(username=f"u-{group}", groups=[group]) for group in GROUPS}
     checked = 0
     for model, model_admin in admin.site._registry.items():
-        for func, name, _ in model_admin._get_base_actions():
+        for func, name, _ in model_admin._get_base_actions():  # type: ignore[attr-defined]
             required = getattr(func, "allowed_permissions", ())
             assert required, f"{model.__name__} action {name!r} declares no permission"
             for group, user in users.items():

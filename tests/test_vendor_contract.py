@@ -59,6 +59,7 @@ def test_voipcloud_call_to_number_checks_e164_before_sending(sandbox: SandboxFac
         {"user_number": "201", "destination": "+61291234567"},
         CLI,
         inline=True,
+        confirm_side_effect=True,  # it places a call: never sent without saying so
     )
     assert run.diagnosis == "ok"
     assert '"destination": "+61291234567"' in run.request_body

@@ -14,7 +14,7 @@ from tests.sandbox import SandboxFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-VIEWPORT = {"width": 1366, "height": 900}
+VIEWPORT: Any = {"width": 1366, "height": 900}
 # The page does not scroll sideways, nor does a list or inline table inside its own box (a cut-off
 # list scrolls in `.results`, which hides it from the page's own width).
 OVERFLOWING = """() => {
