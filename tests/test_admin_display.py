@@ -97,3 +97,14 @@ def test_the_list_explains_the_credential_version_and_promises_no_rollback(
     page = admin_client.get(reverse("admin:integrations_integration_change", args=[vcc_integration.pk]))
     html = page.content.decode()
     assert "Previous" in html and "rollback" not in html.lower()
+
+
+def test_support_reads_the_account_by_its_field_labels(
+    support_user: object, vcc_integration: Integration
+) -> None:
+    client = Client()
+    client.force_login(support_user)  # type: ignore[arg-type]
+    html = client.get(
+        reverse("admin:integrations_integration_change", args=[vcc_integration.pk])
+    ).content.decode()
+    assert "Customer: acme" in html and "customer: acme" not in html

@@ -268,7 +268,8 @@ class IntegrationAdmin(admin.ModelAdmin):
         active = obj.active_credentials
         if active is None:
             return "No credentials stored."
-        public = ", ".join(f"{k}: {v}" for k, v in sorted(active.public_values.items()))
+        labels = {f.name: f.label for f in obj.connector.credential_fields}
+        public = ", ".join(f"{labels.get(k, k)}: {v}" for k, v in sorted(active.public_values.items()))
         return f"Version {active.version}. {public}. Secrets are hidden."
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
