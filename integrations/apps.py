@@ -8,10 +8,15 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from django.contrib import admin
         from django.db.models.signals import post_migrate
 
         from integrations import checks  # noqa: F401  (registers the system checks)
+        from integrations.admin.permissions import require_declared_action_permissions
         from integrations.roles import sync_groups
+
+        # django.contrib.admin comes first in INSTALLED_APPS: every admin module is loaded by now.
+        require_declared_action_permissions(admin.site)
 
         post_migrate.connect(_ensure_key_canary, sender=self)
         post_migrate.connect(sync_groups, sender=self)

@@ -14,6 +14,10 @@ REPORT_VIEWERS = "Report viewers"
 
 # Whole apps for the admins; exact permissions for the others.
 ADMIN_APPS = ("integrations", "django_celery_beat")
+# Sending a test request that changes something at the vendor (VoIPcloud's "Call a number"
+# places a real call): Integration admins only. Support runs every other test, but not these.
+SIDE_EFFECT_TEST_PERMISSION = "integrations.run_side_effect_test"
+ADMIN_PERMISSIONS = (SIDE_EFFECT_TEST_PERMISSION,)
 SUPPORT_PERMISSIONS = (
     "integrations.view_integration",
     "integrations.run_test",
@@ -38,6 +42,7 @@ def sync_groups(**signal_kwargs: Any) -> None:
     """Create the groups if missing and grant what they should have (never revokes extras)."""
     admins, _ = Group.objects.get_or_create(name=INTEGRATION_ADMINS)
     admins.permissions.add(*Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
+    admins.permissions.add(*_permissions(ADMIN_PERMISSIONS))
     support, _ = Group.objects.get_or_create(name=SUPPORT)
     support.permissions.add(*_permissions(SUPPORT_PERMISSIONS))
     viewers, _ = Group.objects.get_or_create(name=REPORT_VIEWERS)

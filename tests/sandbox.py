@@ -35,12 +35,7 @@ class SandboxFactory:
         credentials: dict[str, str] | None = None,
         **sim_settings: Any,
     ) -> Sandbox:
-        app = sandbox_apps()[vendor]
-        if sim_settings:
-            app.configure(**sim_settings)
-        server = serve(app, "127.0.0.1", 0)
-        self.servers.append(server)
-        entry = servers_config({vendor: server})[vendor]
+        app, server, entry = self.simulator(vendor, **sim_settings)
         integration = create_integration(
             vendor=vendor,
             name=name or f"sim-{vendor}",
@@ -49,6 +44,17 @@ class SandboxFactory:
             base_url_override=entry["base_url"],
         )
         return Sandbox(vendor, app, server, integration)
+
+    def simulator(
+        self, vendor: str, **sim_settings: Any
+    ) -> tuple[SimulatorApp[Any], RunningServer, dict[str, Any]]:
+        """A served simulator and its sandbox account (`base_url`, `credentials`), no integration."""
+        app = sandbox_apps()[vendor]
+        if sim_settings:
+            app.configure(**sim_settings)
+        server = serve(app, "127.0.0.1", 0)
+        self.servers.append(server)
+        return app, server, servers_config({vendor: server})[vendor]
 
     def close(self) -> None:
         for server in self.servers:

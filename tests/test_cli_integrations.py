@@ -100,7 +100,10 @@ def test_text_mode_failure_raises_command_error(canary: str) -> None:
     ("args", "message"),
     [
         (["--vendor", "nosuch", "--name", "x"], "unknown vendor 'nosuch'; known vendors: vcclive"),
-        (["--vendor", "vcclive", "--name", "x", "--set", "customer=acme"], "password: is required"),
+        (
+            ["--vendor", "vcclive", "--name", "x", "--set", "customer=acme"],
+            "password: API password is required",
+        ),
         (
             ["--vendor", "vcclive", "--name", "x", "--set", "customer=Not A Host", "--set", "password=@HOME"],
             "lower-case host name",
@@ -227,6 +230,6 @@ def test_cli_test_prints_the_contract_and_exits_0_only_when_ok(sandbox: Any) -> 
 
     code, bad = run("test", box.integration.name, "--endpoint", "user_calls", "--param", "limit=10001")
     assert code == 1
-    assert "limit: must be at most 10000" in bad["error"]
+    assert "limit: Limit must be at most 10000" in bad["error"]
     code, unknown = run("test", box.integration.name, "--endpoint", "nope")
     assert code == 1 and "unknown endpoint 'nope'" in unknown["error"]

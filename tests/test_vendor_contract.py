@@ -79,7 +79,14 @@ def test_voipcloud_call_to_number_checks_e164_before_sending_and_sends_multipart
     preview = testing.preview(box.integration, "call_to_number", values)
     assert preview.headers["Content-Type"] == "multipart/form-data"
     assert "-F user_number=201 -F number_to_call=+61291234567 -F caller_id=+61290000000" in preview.curl
-    run = testing.start(box.integration, "call_to_number", values, CLI, inline=True)
+    run = testing.start(
+        box.integration,
+        "call_to_number",
+        values,
+        CLI,
+        inline=True,
+        confirm_side_effect=True,  # it places a call: never sent without saying so
+    )
     assert run.diagnosis == "ok", run.response_excerpt
     assert run.request_body == "user_number=201\nnumber_to_call=+61291234567\ncaller_id=+61290000000"
     received = box.app.recent_requests()[-1]

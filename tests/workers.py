@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 import redis
-from celery.contrib.testing.worker import start_worker
+from celery.contrib.testing.worker import start_worker, test_worker_started
 from celery.signals import before_task_publish
 from django.conf import settings as django_settings
 from kombu import pools
 
 from portal import broker
-from portal.celery import app
+from portal.celery import app, start_heartbeat
 
 
 def start_embedded_broker(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -98,10 +98,20 @@ def celery_worker(broker_url: str, settings: Any) -> Iterator[Any]:
     settings.SECRET_KEY_IS_EXPLICIT = settings.PORTAL_ENCRYPTION_KEYS_ARE_EXPLICIT = True
     broker_client(broker_url).flushdb()  # what earlier tests queued must not run now
     reconnect()
-    with start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=False, queues=["interactive", "bulk"]
-    ) as worker:
-        yield worker
+
+    # celery's test worker sends test_worker_started where a real one sends worker_ready: start the
+    # same heartbeat a real worker starts, so the admin knows a worker serves both queues.
+    def ready(consumer: Any = None, **_: Any) -> None:
+        start_heartbeat(sender=consumer)
+
+    test_worker_started.connect(ready, weak=False)
+    try:
+        with start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, queues=["interactive", "bulk"]
+        ) as worker:
+            yield worker
+    finally:
+        test_worker_started.disconnect(ready)
 
 
 def reconnect() -> None:

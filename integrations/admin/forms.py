@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from integrations.models import Integration
+from integrations.addresses import normalize_network
+from integrations.models import AllowlistEntry, AllowlistKind, Integration
 from integrations.services import credentials
 from integrations.vendors.base import Connector, CredentialField
 
@@ -54,6 +55,12 @@ class IntegrationForm(forms.ModelForm):
         model = Integration
         fields = ["vendor", "name", "enabled", "owner", "timezone", "notes", "base_url_override"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and self.credential_names:
+            # The unsaved integration knows its vendor, so read-only fields can describe it.
+            self.instance.vendor = self.connector.key
+
     def credential_changes(self) -> dict[str, str]:
         """Credential fields as typed; a blank secret means "keep the stored one"."""
         return {name: self.cleaned_data.get(CREDENTIAL_PREFIX + name, "") for name in self.credential_names}
@@ -74,6 +81,8 @@ class IntegrationForm(forms.ModelForm):
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 target = None if name == "__all__" else CREDENTIAL_PREFIX + name
+                if name == "__all__" and self.connector.credential_sets:
+                    messages = [self._which_sets_message()]
                 for message in messages:
                     self.add_error(target if target in self.fields else None, message)
         override = cleaned.get("base_url_override")
@@ -82,6 +91,20 @@ class IntegrationForm(forms.ModelForm):
                 "base_url_override", f"{self.connector.label} has no default address: give a base URL."
             )
         return cleaned
+
+    def _which_sets_message(self) -> str:
+        return f"{self.connector.label} needs {needed_fields(self.connector)}."
+
+
+def needed_fields(connector: type[Connector]) -> str:
+    """The account fields a vendor needs, by label: "E-mail and Password, or User ID and API token"."""
+    label = {f.name: f.label for f in connector.credential_fields}
+    if connector.credential_sets:
+        return ", or ".join(" and ".join(label[n] for n in group) for group in connector.credential_sets)
+    required = [f.label for f in connector.credential_fields if f.required]
+    optional = [f.label for f in connector.credential_fields if not f.required]
+    text = ", ".join(required[:-1]) + (" and " if len(required) > 1 else "") + required[-1]
+    return text + (f" ({', '.join(optional)} optional)" if optional else "")
 
 
 def integration_form_for(
@@ -101,3 +124,32 @@ def integration_form_for(
             names.append(f.name)
     declared["credential_names"] = tuple(names)
     return type(f"{connector.__name__}IntegrationForm", (IntegrationForm,), declared)
+
+
+class AllowlistEntryForm(forms.ModelForm):
+    class Meta:
+        model = AllowlistEntry
+        fields = ["kind", "cidr", "note"]
+
+    def clean_cidr(self) -> str:
+        # The canonical form, so "198.51.100.9/32" and "198.51.100.9" (or upper- and lower-case
+        # IPv6) are one address to the uniqueness checks, as they are to the CLI.
+        return normalize_network(self.cleaned_data["cidr"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # An inline form leaves its integration out of Django's unique checks (it is not one of
+        # the form's fields), so the stored entries are checked here, canonical form to canonical.
+        entry: AllowlistEntry = self.instance
+        cidr, kind = cleaned.get("cidr"), cleaned.get("kind")
+        if entry.integration_id and cidr and kind and not cleaned.get("DELETE"):
+            taken = AllowlistEntry.objects.filter(integration_id=entry.integration_id, kind=kind, cidr=cidr)
+            if taken.exclude(pk=entry.pk).exists():
+                label = dict(AllowlistKind.choices)[kind]
+                self.add_error("cidr", f"{cidr} is already on this allowlist ({label}).")
+        return cleaned
+
+
+class AllowlistFormSet(forms.BaseInlineFormSet):
+    def get_unique_error_message(self, unique_check: Any) -> str:
+        return "The same address is listed twice for the same kind: remove one of them."

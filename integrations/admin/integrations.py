@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
@@ -19,11 +20,20 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from integrations.admin import testing as test_views
-from integrations.admin.forms import CREDENTIAL_PREFIX, IntegrationForm, integration_form_for
+from integrations.admin.forms import (
+    CREDENTIAL_PREFIX,
+    AllowlistEntryForm,
+    AllowlistFormSet,
+    IntegrationForm,
+    integration_form_for,
+    needed_fields,
+)
+from integrations.admin.permissions import requires
 from integrations.admin.pulls import PullScheduleInline, recent_pulls_table
 from integrations.models import (
     AllowlistEntry,
     ApiToken,
+    CredentialState,
     CredentialVersion,
     Integration,
     PullSchedule,
@@ -32,10 +42,13 @@ from integrations.models import (
 from integrations.registry import VENDORS, get_connector, vendor_choices
 from integrations.services import audit, credentials, pulls, schedules, testing
 from integrations.services.audit import Actor
+from integrations.services.integrations import delete_integration
 
 
 class AllowlistEntryInline(admin.TabularInline):
     model = AllowlistEntry
+    form = AllowlistEntryForm
+    formset = AllowlistFormSet
     fields = ["kind", "cidr", "note", "created_by", "created_at"]
     readonly_fields = ["created_by", "created_at"]
     extra = 0
@@ -98,6 +111,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         "credentials",
         "allowlist_size",
     ]
+    list_display_links = ["name"]
     actions = ["test_connectivity", "pull_now"]
     list_filter = ["vendor", "enabled"]
     search_fields = ["name", "notes"]
@@ -106,11 +120,11 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["integrations/reveal.js", "integrations/test_request.js", "integrations/pulls.js"]
-        css = {"all": ["integrations/admin.css"]}
 
     # --- list -----------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
         latest = TestRun.objects.filter(integration=OuterRef("pk")).order_by("-created_at", "-id")
+        active = CredentialVersion.objects.filter(integration=OuterRef("pk"), state=CredentialState.ACTIVE)
         return (
             super()
             .get_queryset(request)
@@ -119,6 +133,8 @@ class IntegrationAdmin(admin.ModelAdmin):
                 last_test_diagnosis=Subquery(latest.values("diagnosis")[:1]),
                 last_test_title=Subquery(latest.values("diagnosis_title")[:1]),
                 last_test_at=Subquery(latest.values("created_at")[:1]),
+                credentials_version=Subquery(active.values("version")[:1]),
+                credentials_since=Subquery(active.values("activated_at")[:1]),
             )
         )
 
@@ -129,12 +145,14 @@ class IntegrationAdmin(admin.ModelAdmin):
             return "never"
         code = getattr(obj, "last_test_diagnosis", "") or "pending"
         css = "ok" if code == "ok" else ("pending" if code == "pending" else "bad")
+        now = timezone.now()
+        age = "just now" if (now - at).total_seconds() < 60 else f"{timesince(at, now).split(',')[0]} ago"
         return format_html(
-            '<span class="diagnosis {}" title="{}">{}</span> <span class="age">{} ago</span>',
+            '<span class="diagnosis {}" title="{}">{}</span> <span class="age">{}</span>',
             css,
             getattr(obj, "last_test_title", ""),
             code,
-            timesince(at, timezone.now()).split(",")[0],
+            age,
         )
 
     def has_pull_permission(self, request: HttpRequest) -> bool:
@@ -170,12 +188,30 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     @admin.display(description="base URL")
     def effective_base_url(self, obj: Integration) -> str:
+        if obj.vendor not in VENDORS:
+            return "—"
+        if obj.pk is None:
+            # The add page: nothing stored yet, so say how the address will be made.
+            pattern = obj.connector.base_url_pattern
+            if not pattern:
+                return f"{obj.connector.label} has no default address: give a base URL override."
+            return f"Built from the account fields: {pattern} (unless an override is given)."
         return obj.base_url or "—"
 
-    @admin.display(description="credentials")
-    def credentials(self, obj: Integration) -> str:
-        active = obj.active_credentials
-        return f"v{active.version}" if active else "none"
+    @admin.display(description="credentials in use", ordering="credentials_since")
+    def credentials(self, obj: Integration) -> SafeString | str:
+        version = getattr(obj, "credentials_version", None)
+        if version is None:
+            return "none stored"
+        since = getattr(obj, "credentials_since", None)
+        when = f"{timezone.localtime(since):%d %b %Y}" if since else "—"
+        return format_html(
+            '<span title="{}">version {}, since {}</span>',
+            "The credential version requests use now; each change of a credential makes a new version "
+            "(see the integration's credential history).",
+            version,
+            when,
+        )
 
     @admin.display(description="allowlist", ordering="allowlist_count")
     def allowlist_size(self, obj: Integration) -> int:
@@ -232,21 +268,58 @@ class IntegrationAdmin(admin.ModelAdmin):
         active = obj.active_credentials
         if active is None:
             return "No credentials stored."
-        public = ", ".join(f"{k}: {v}" for k, v in sorted(active.public_values.items()))
+        labels = {f.name: f.label for f in obj.connector.credential_fields}
+        public = ", ".join(f"{labels.get(k, k)}: {v}" for k, v in sorted(active.public_values.items()))
         return f"Version {active.version}. {public}. Secrets are hidden."
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
         if request.GET.get("vendor") not in VENDORS:
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": "Add integration: choose the vendor",
-                "vendors": [
-                    (key, label, get_connector(key).__doc__ or "") for key, label in vendor_choices()
-                ],
-            }
-            return TemplateResponse(request, "admin/integrations/integration/choose_vendor.html", context)
+            return self.choose_vendor_view(request)
         return super().add_view(request, form_url, extra_context)
+
+    def choose_vendor_view(self, request: HttpRequest) -> HttpResponse:
+        """The first step of Add: one card per vendor. Keeps the popup's query (the "+" of a form)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        is_popup = IS_POPUP_VAR in request.GET
+        vendors = []
+        for key, label in vendor_choices():
+            connector = get_connector(key)
+            query = request.GET.copy()
+            query["vendor"] = key
+            address = (
+                f"Address: {connector.base_url_pattern}"
+                if connector.base_url_pattern
+                else "No default address: you give the API's base URL."
+            )
+            vendors.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "needs": needed_fields(connector),
+                    "address": address,
+                    "url": f"?{query.urlencode()}",
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Add integration: choose the vendor",
+            "vendors": vendors,
+            "is_popup": is_popup,
+            "is_nav_sidebar_enabled": not is_popup and self.admin_site.enable_nav_sidebar,
+        }
+        return TemplateResponse(request, "admin/integrations/integration/choose_vendor.html", context)
+
+    # --- deleting (audited, with the beat tasks of its schedules) ----------------------------------
+    def delete_model(self, request: HttpRequest, obj: Integration) -> None:
+        delete_integration(obj, Actor.from_request(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Integration]) -> None:
+        actor = Actor.from_request(request)
+        with transaction.atomic():
+            for integration in queryset:
+                delete_integration(integration, actor)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
@@ -311,20 +384,22 @@ class IntegrationAdmin(admin.ModelAdmin):
     # --- reveal ---------------------------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
         wrap, site = self.admin_site.admin_view, self.admin_site
+        may_test = requires("integrations.view_integration", testing.RUN_PERMISSION)
+        may_preview = requires("integrations.view_integration", testing.RUN_PERMISSION, json=True)
         return [
             path(
                 "<int:pk>/reveal/<str:field>/",
-                wrap(require_POST(self.reveal_view)),
+                wrap(requires(credentials.REVEAL_PERMISSION, json=True)(require_POST(self.reveal_view))),
                 name="integrations_integration_reveal",
             ),
             path(
                 "<int:pk>/test/",
-                wrap(lambda request, pk: test_views.test_request_view(site, request, pk)),
+                wrap(may_test(lambda request, pk: test_views.test_request_view(site, request, pk))),
                 name="integrations_integration_test",
             ),
             path(
                 "<int:pk>/test/preview/",
-                wrap(lambda request, pk: test_views.test_preview_view(site, request, pk)),
+                wrap(may_preview(lambda request, pk: test_views.test_preview_view(site, request, pk))),
                 name="integrations_integration_test_preview",
             ),
             *super().get_urls(),

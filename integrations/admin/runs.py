@@ -7,7 +7,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from integrations.admin import testing as views
+from integrations.admin.permissions import requires
 from integrations.models import TestRun
+
+VIEW_PERMISSION = "integrations.view_testrun"
 
 
 @admin.register(TestRun)
@@ -57,20 +60,22 @@ class TestRunAdmin(admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         site = self.admin_site
+        may_see = requires(VIEW_PERMISSION)
+        may_poll = requires(VIEW_PERMISSION, json=True)
         return [
             path(
                 "<int:run_id>/status/",
-                wrap(lambda request, run_id: views.test_status_view(site, request, run_id)),
+                wrap(may_poll(lambda request, run_id: views.test_status_view(site, request, run_id))),
                 name="integrations_testrun_status",
             ),
             path(
                 "batch/<uuid:batch>/",
-                wrap(lambda request, batch: views.batch_view(site, request, batch)),
+                wrap(may_see(lambda request, batch: views.batch_view(site, request, batch))),
                 name="integrations_testrun_batch",
             ),
             path(
                 "batch/<uuid:batch>/status/",
-                wrap(lambda request, batch: views.batch_status_view(site, request, batch)),
+                wrap(may_poll(lambda request, batch: views.batch_status_view(site, request, batch))),
                 name="integrations_testrun_batch_status",
             ),
             *super().get_urls(),

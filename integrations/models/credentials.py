@@ -9,7 +9,8 @@ from integrations.fields import EncryptedJSONField
 class CredentialState(models.TextChoices):
     ACTIVE = "active", "Active"
     STAGED = "staged", "Staged (being rotated in)"
-    PREVIOUS = "previous", "Previous (kept for rollback)"
+    # Kept, but no rollback is offered yet: the label promises nothing the portal cannot do.
+    PREVIOUS = "previous", "Previous"
     RETIRED = "retired", "Retired"
 
 

@@ -54,6 +54,7 @@ class Integration(models.Model):
         permissions = [
             ("run_test", "Can run test requests and connectivity checks"),
             ("reveal_secret", "Can reveal a stored secret"),
+            ("run_side_effect_test", "Can send test requests that change something at the vendor"),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,9 @@ class TestRun(models.Model):
     diagnosis_detail = models.TextField(blank=True)
     next_steps = models.JSONField(default=list, blank=True)
     vendor_message = models.TextField(blank=True, help_text="The vendor's own error words (redacted).")
+    observed = models.TextField(
+        blank=True, help_text="What the portal itself saw, e.g. a time-out or a name that does not resolve."
+    )
     facts = models.JSONField(default=list, blank=True, help_text="Pairs shown beside the diagnosis.")
     error = models.TextField(blank=True, help_text="A portal-side failure (not the vendor's answer).")
 

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django_celery_beat.validators import day_of_week_validator, hour_validator, minute_validator
 
 
 class ScheduleKind(models.TextChoices):
@@ -16,12 +17,28 @@ class PullSchedule(models.Model):
     resource = models.CharField(max_length=32)
     kind = models.CharField(max_length=16, choices=ScheduleKind.choices, default=ScheduleKind.INTERVAL)
     every_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="For 'every N minutes'.")
+    # django-celery-beat's own validators: what beat would refuse (minute 99, day "funday") is a
+    # form error here, before a PeriodicTask exists.
     cron_minute = models.CharField(
-        "minute", max_length=64, default="0", help_text="crontab minute, e.g. 0 or */15"
+        "minute",
+        max_length=64,
+        default="0",
+        validators=[minute_validator],
+        help_text="crontab minute (0-59), e.g. 0 or */15",
     )
-    cron_hour = models.CharField("hour", max_length=64, default="*", help_text="crontab hour, e.g. 2 or 8-18")
+    cron_hour = models.CharField(
+        "hour",
+        max_length=64,
+        default="*",
+        validators=[hour_validator],
+        help_text="crontab hour (0-23), e.g. 2 or 8-18",
+    )
     cron_day_of_week = models.CharField(
-        "day of week", max_length=64, default="*", help_text="e.g. * or mon-fri"
+        "day of week",
+        max_length=64,
+        default="*",
+        validators=[day_of_week_validator],
+        help_text="e.g. * or mon-fri (0 or sun = Sunday)",
     )
     enabled = models.BooleanField(default=True)
     periodic_task = models.OneToOneField(

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -25,6 +26,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.value_hint}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.issued_at and self.expires_at and self.expires_at <= self.issued_at:
+            errors["expires_at"] = "A token expires after it was issued: give a later expiry (or none)."
+        if self.issued_at and self.revoked_at and self.revoked_at < self.issued_at:
+            errors["revoked_at"] = "A token cannot be revoked before it was issued."
+        if errors:
+            raise ValidationError(errors)
 
     def set_value(self, value: str) -> None:
         self.value = value

@@ -32,11 +32,16 @@ def merged_values(integration: Integration, changes: Mapping[str, str]) -> dict[
 
 
 def validate(integration: Integration, values: Mapping[str, str]) -> None:
-    errors = integration.connector.validate_credentials(values)
+    """Errors by field name, each a sentence naming the field by its label ("API password is required")."""
+    connector = integration.connector
+    errors = connector.validate_credentials(values)
     if errors:
-        raise ValidationError(
-            {name: [f"{name}: {msg}" if name != "__all__" else msg] for name, msg in errors.items()}
-        )
+        labelled: dict[str, list[str]] = {}
+        for name, message in errors.items():
+            f = connector.field(name)
+            # An unknown name has no label: its message already says what is wrong with it.
+            labelled[name] = [f"{f.label} {message}" if f else message]
+        raise ValidationError(labelled)
 
 
 def save_credentials(

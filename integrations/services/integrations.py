@@ -1,4 +1,5 @@
-"""Creating integrations (with their first credentials) in one audited transaction."""
+"""Creating integrations (with their first credentials) and deleting them, each in one audited
+transaction."""
 
 from collections.abc import Mapping
 
@@ -7,7 +8,7 @@ from django.db import transaction
 
 from integrations.models import Integration
 from integrations.registry import UnknownVendor, get_connector
-from integrations.services import audit, credentials
+from integrations.services import audit, credentials, schedules
 from integrations.services.audit import Actor
 
 
@@ -47,3 +48,33 @@ def create_integration(
         )
         credentials.save_credentials(integration, values, actor, note="initial credentials")
     return integration
+
+
+def delete_integration(integration: Integration, actor: Actor) -> None:
+    """Delete an integration with everything that belongs to it; the audit row outlives it.
+
+    Its schedules go first through `schedules.remove`, so their beat tasks go too (a beat task
+    left behind would keep trying to pull an integration that no longer exists).
+    """
+    if not actor.has_perm("integrations.delete_integration"):
+        raise PermissionDenied("You may not delete integrations.")
+    with transaction.atomic():
+        for schedule in integration.pull_schedules.all():
+            schedules.remove(schedule, actor)
+        audit.record(
+            "integration.delete",
+            actor,
+            integration,
+            integration=integration,  # set to NULL by the delete; the name stays in the row
+            details={
+                "name": integration.name,
+                "vendor": integration.vendor,
+                "credential_versions": integration.credential_versions.count(),
+                "allowlist_entries": integration.allowlist.count(),
+                "api_tokens": integration.api_tokens.count(),
+                "test_runs": integration.test_runs.count(),
+                "pull_runs": integration.pull_runs.count(),
+                "call_records": integration.call_records.count(),
+            },
+        )
+        integration.delete()

@@ -14,7 +14,12 @@ SCHEDULED_PULL_TASK = "integrations.tasks.scheduled_pull"
 
 
 def sync(schedule: PullSchedule, actor: Actor, *, created: bool) -> None:
-    """Create or update the PeriodicTask beat runs for `schedule`, and audit the change."""
+    """Create or update the PeriodicTask beat runs for `schedule`, and audit the change.
+
+    Validates first (crontab fields with django-celery-beat's own validators): bad times raise
+    ValidationError and nothing, not even a beat task, is written.
+    """
+    schedule.full_clean(exclude=["periodic_task"])
     with transaction.atomic():
         if schedule.kind == ScheduleKind.INTERVAL:
             interval, _ = IntervalSchedule.objects.get_or_create(
@@ -63,13 +68,39 @@ def save_periodic_task(
     interval: IntervalSchedule | None = None,
     crontab: CrontabSchedule | None = None,
 ) -> PeriodicTask:
-    """Create or update the beat task; on the `bulk` queue, its kwargs ids only (never a secret)."""
+    """Create or update the beat task; on the `bulk` queue, its kwargs ids only (never a secret).
+
+    A schedule row the task stops using (crontab → interval, or new times) is deleted when no
+    other task uses it, so the beat tables hold only what runs.
+    """
     periodic = existing or PeriodicTask(name=name)
+    before = (periodic.interval, periodic.crontab) if periodic.pk else (None, None)
     periodic.task, periodic.kwargs, periodic.queue = task, json.dumps(kwargs), "bulk"
     periodic.enabled, periodic.description = enabled, description
     periodic.interval, periodic.crontab = interval, crontab
     periodic.save()
+    prune_unused(*before)
     return periodic
+
+
+def delete_periodic_task(periodic: PeriodicTask) -> None:
+    """Delete a beat task and whichever of its schedule rows nothing else uses."""
+    rows = (periodic.interval, periodic.crontab)
+    periodic.delete()
+    prune_unused(*rows)
+
+
+def prune_unused(*rows: IntervalSchedule | CrontabSchedule | None) -> None:
+    for row in rows:
+        if row is None or row.pk is None:
+            continue
+        in_use = (
+            PeriodicTask.objects.filter(interval=row)
+            if isinstance(row, IntervalSchedule)
+            else PeriodicTask.objects.filter(crontab=row)
+        )
+        if not in_use.exists():
+            row.delete()
 
 
 def remove(schedule: PullSchedule, actor: Actor) -> None:
@@ -82,7 +113,7 @@ def remove(schedule: PullSchedule, actor: Actor) -> None:
             details={"resource": schedule.resource},
         )
         if schedule.periodic_task is not None:
-            schedule.periodic_task.delete()
+            delete_periodic_task(schedule.periodic_task)
         schedule.delete()
 
 

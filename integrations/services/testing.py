@@ -1,19 +1,21 @@
 """The "Test API request" workflow: preview, start (queued or inline), execute, diagnose."""
 
+import ipaddress
 import logging
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.http import HttpError, HttpRequest, HttpResponse, Redactor
+from integrations.http import HttpError, HttpRequest, HttpResponse, Redactor, blocked_reason
 from integrations.models import AllowlistKind, Integration, RunStatus, TestRun
+from integrations.roles import SIDE_EFFECT_TEST_PERMISSION
 from integrations.services import audit
 from integrations.services.audit import Actor
 from integrations.services.curl import curl_command
@@ -26,6 +28,7 @@ from integrations.vendors.diagnosis import Code, Diagnosis
 log = logging.getLogger(__name__)
 
 RUN_PERMISSION = "integrations.run_test"
+SIDE_EFFECT_PERMISSION = SIDE_EFFECT_TEST_PERMISSION
 RUN_TEST_TASK = "integrations.tasks.run_test"
 EXCERPT_LIMIT = 20_000
 
@@ -47,6 +50,21 @@ def full_url(request: HttpRequest) -> str:
     return f"{request.url}?{urlencode(request.params)}" if request.params else request.url
 
 
+def labelled_errors(endpoint: Endpoint, errors: Mapping[str, str]) -> dict[str, str]:
+    """Parameter errors as sentences naming each parameter by its label ("Limit must be ...")."""
+    labels = {p.name: p.label for p in endpoint.params}
+    return {
+        name: f"{labels[name]} {message}" if name in labels else message for name, message in errors.items()
+    }
+
+
+def may_send(actor: Actor, endpoint: Endpoint) -> bool:
+    """An endpoint that changes something at the vendor needs a permission of its own."""
+    return actor.has_perm(RUN_PERMISSION) and (
+        not endpoint.side_effect or actor.has_perm(SIDE_EFFECT_PERMISSION)
+    )
+
+
 def endpoint_of(integration: Integration, key: str | None) -> Endpoint:
     connector = integration.connector
     if not key:
@@ -60,7 +78,7 @@ def endpoint_of(integration: Integration, key: str | None) -> Endpoint:
 def preview(integration: Integration, endpoint_key: str | None, values: Mapping[str, str]) -> RequestPreview:
     endpoint = endpoint_of(integration, endpoint_key)
     cleaned, errors = endpoint.clean(values)
-    result = RequestPreview(endpoint=endpoint, errors=errors)
+    result = RequestPreview(endpoint=endpoint, errors=labelled_errors(endpoint, errors))
     if errors:
         return result
     connector = integration.connector
@@ -88,14 +106,32 @@ def start(
     via: str = "admin",
     batch: uuid.UUID | None = None,
     inline: bool = False,
+    confirm_side_effect: bool = False,
 ) -> TestRun:
-    """Record a queued run (audited) and hand it to the `interactive` queue, or run it here."""
+    """Record a queued run (audited) and hand it to the `interactive` queue, or run it here.
+
+    An endpoint with a side effect (e.g. one that places a real call) is sent only by someone
+    holding SIDE_EFFECT_PERMISSION, and only with `confirm_side_effect` (a deliberate second step).
+    """
     if not actor.has_perm(RUN_PERMISSION):
         raise PermissionDenied("You may not run test requests.")
     endpoint = endpoint_of(integration, endpoint_key)
+    if endpoint.side_effect and not may_send(actor, endpoint):
+        raise PermissionDenied(
+            f"{endpoint.label} changes something at {integration.vendor_label} ({endpoint.side_effect}) "
+            "and you may not send such requests."
+        )
     _, errors = endpoint.clean(values)
     if errors:
-        raise ValidationError({name: [f"{name}: {message}"] for name, message in errors.items()})
+        raise ValidationError(
+            {name: [message] for name, message in labelled_errors(endpoint, errors).items()}
+        )
+    if endpoint.side_effect and not confirm_side_effect:
+        raise ValidationError(
+            f"{endpoint.label} changes something at {integration.vendor_label}: {endpoint.side_effect} "
+            "Confirm that you mean it before it is sent.",
+            code="confirm",
+        )
     with transaction.atomic():
         run = TestRun.objects.create(
             integration=integration,
@@ -142,7 +178,8 @@ def execute(run_id: int) -> TestRun:
         log.error("test run %s failed inside the portal: %s", run.pk, type(exc).__name__)
     else:
         run.status = RunStatus.FINISHED
-        _store_diagnosis(run, with_allowlist_facts(run.integration, diagnosis))
+        diagnosis = with_target_advice(run.integration, with_allowlist_facts(run.integration, diagnosis))
+        _store_diagnosis(run, diagnosis)
     run.finished_at = timezone.now()
     run.save()
     return run
@@ -181,7 +218,9 @@ def _send(run: TestRun, redactor: Redactor) -> Diagnosis:
     run.total_ms = int((time.monotonic() - started) * 1000)
     if response is not None:
         _store_response(run, response, redactor)
-    return diagnosis.but(vendor_message=redactor.text(diagnosis.vendor_message))
+    return diagnosis.but(
+        vendor_message=redactor.text(diagnosis.vendor_message), observed=redactor.text(diagnosis.observed)
+    )
 
 
 def _store_response(run: TestRun, response: HttpResponse, redactor: Redactor) -> None:
@@ -200,6 +239,7 @@ def _store_diagnosis(run: TestRun, diagnosis: Diagnosis) -> None:
     run.diagnosis_detail = diagnosis.explanation
     run.next_steps = list(diagnosis.next_steps)
     run.vendor_message = diagnosis.vendor_message
+    run.observed = diagnosis.observed
     run.facts = [list(pair) for pair in diagnosis.facts]
 
 
@@ -239,3 +279,63 @@ def with_allowlist_facts(integration: Integration, diagnosis: Diagnosis) -> Diag
             "check it was saved (and applied) there."
         )
     return diagnosis.but(facts=tuple(facts), next_steps=tuple(steps))
+
+
+# What the netguard's refusal says (integrations/http/netguard.py), and the advice that fits it.
+_NOT_PUBLIC = "is not a public address"
+_PLAIN_HTTP = "plain http is only allowed"
+_NOT_HTTPS = "not an https URL"
+_USER_INFO = "credentials in the URL"
+_UNAPPROVED = "matches neither the vendor's host pattern nor an approved host"
+
+
+def with_target_advice(integration: Integration, diagnosis: Diagnosis) -> Diagnosis:
+    """For a refused target: advice that fits why it was refused and how the address was set."""
+    if diagnosis.code is not Code.BLOCKED_TARGET:
+        return diagnosis
+    seen = diagnosis.observed
+    host = urlsplit(integration.base_url).hostname or integration.base_url
+    typed = bool(integration.base_url_override)
+    source = "The base URL override" if typed else f"The address built from the account fields ({host})"
+    private_off = "ALLOW_PRIVATE_TARGETS is off, as it must be outside the sandbox and tests"
+    if _NOT_PUBLIC in seen:
+        steps = [
+            f"{source} points at {host}, which is not a public address (see what the portal saw): "
+            "the portal never calls private, loopback, link-local or metadata addresses while "
+            f"{private_off}.",
+            "If this should be the vendor's real address, correct it"
+            + (" (or clear the override to use the vendor's default)." if typed else "; check DNS for it."),
+            "If it is a local simulator, run the portal with ALLOW_PRIVATE_TARGETS=true (sandbox only).",
+        ]
+    elif (_PLAIN_HTTP in seen or _NOT_HTTPS in seen) and _local(host):
+        # http://127.0.0.1:… is the sandbox's simulators: say how to reach them, not "use https".
+        steps = [
+            f"{host} is a local address over plain http: the vendor simulators of the sandbox. The "
+            f"portal calls them only with ALLOW_PRIVATE_TARGETS=true; now {private_off}.",
+            "`make run` sets it; for a command outside `make run` set it yourself, e.g. "
+            f"DEBUG=true ALLOW_PRIVATE_TARGETS=true python manage.py integrations test {integration.name}.",
+        ]
+    elif _PLAIN_HTTP in seen or _NOT_HTTPS in seen:
+        steps = [
+            f"{source} is not an https:// address: vendors are called over https only.",
+            "Correct it to https://…; plain http is accepted only with ALLOW_PRIVATE_TARGETS=true (sandbox).",
+        ]
+    elif _USER_INFO in seen:
+        steps = ["Remove the user name and password from the base URL: they belong in the account fields."]
+    elif _UNAPPROVED in seen and not typed:
+        steps = [
+            f"{host} is outside {integration.vendor_label}'s own domain. Correct the account fields, or, "
+            "if this host is right, approve it by typing the address as the base URL override."
+        ]
+    else:
+        return diagnosis
+    return diagnosis.but(next_steps=tuple(steps))
+
+
+def _local(host: str) -> bool:
+    """A literal address the netguard would refuse as not public (loopback, private, ...)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return blocked_reason(host) is not None

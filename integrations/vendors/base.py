@@ -290,18 +290,20 @@ class Connector:
 
     @classmethod
     def diagnose_error(cls, error: HttpError) -> Diagnosis:
+        """The diagnosis of a failed request. The error's own text is what the portal observed;
+        only words from the vendor's response body count as the vendor's (no answer: none)."""
         code = Code(error.code)
-        message = str(error)
+        said = ""
         status = error.status_code
         if status is not None and error.response is not None:
             with contextlib.suppress(HttpError):
-                message = cls.error_text(error.response.json()) or message
+                said = cls.error_text(error.response.json())
             # A login step refused with an HTTP answer: a firewall, a limit or an outage reads as
             # such; anything else (VoIPstudio answers a bad password with 400) is bad credentials.
-            code = cls.code_for_status(status, message)
+            code = cls.code_for_status(status, said or str(error))
             if code is Code.UNEXPECTED_RESPONSE and error.code == Code.BAD_CREDENTIALS and status >= 400:
                 code = Code.BAD_CREDENTIALS
-        return cls.diagnose(code, vendor_message=message, status=status)
+        return cls.diagnose(code, vendor_message=said, status=status).but(observed=str(error))
 
     @classmethod
     def seen_address(cls, vendor_message: str) -> str | None:

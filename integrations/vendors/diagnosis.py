@@ -29,6 +29,9 @@ class Diagnosis:
     explanation: str
     next_steps: tuple[str, ...] = ()
     vendor_message: str = ""
+    """The vendor's own words, from its response body; empty when it said nothing."""
+    observed: str = ""
+    """What the portal itself saw (a time-out, a name that does not resolve, a refused address)."""
     seen_address: str | None = None
     """The client address the vendor reported seeing (learnt from its error text)."""
     retry_after: float | None = None

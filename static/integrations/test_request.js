@@ -41,7 +41,14 @@
     });
 
     const result = document.getElementById("test-result");
+    if (result.dataset.statusUrl) {
+      // A run shown by ?run= that has not ended yet (e.g. just confirmed): follow it.
+      poll(result.dataset.statusUrl, (update) => { result.innerHTML = update.html; });
+    }
+    // A request that changes something at the vendor goes through the server's confirm step.
+    if (form.dataset.confirmFirst === "true") return;
     const send = document.getElementById("send-test");
+    if (!send) return;
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       send.disabled = true;

@@ -15,9 +15,10 @@ class CliError(CommandError):
 
 
 def validation_message(exc: ValidationError) -> str:
+    """Each message after the name the user typed (`--set password`, `--param limit`)."""
     if hasattr(exc, "error_dict"):
         return "; ".join(
-            msg if field in ("__all__", msg.split(":")[0]) else f"{field}: {msg}"
+            msg if field == "__all__" else f"{field}: {msg}"
             for field, msgs in exc.message_dict.items()
             for msg in msgs
         )

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 
 from integrations.management.commands._cli import CliError, parse_assignments, run_reporting_errors
@@ -59,6 +60,7 @@ def _test_result(run: TestRun) -> dict[str, Any]:
         "latency_ms": run.latency_ms,
         "message": run.diagnosis_title or run.error,
         "vendor_message": run.vendor_message,
+        "observed": run.observed,
         "next_steps": run.next_steps,
         "test_run": run.pk,
     }
@@ -97,6 +99,8 @@ def _test_text(result: dict[str, Any]) -> str:
         f"{result['integration']} {result['endpoint']}: {outcome} — {result['message']}",
         f"  status {result['status_code'] or '—'}, {latency} ms",
     ]
+    if result["observed"]:
+        lines.append(f"  observed: {result['observed']}")
     if result["vendor_message"]:
         lines.append(f"  the vendor said: {result['vendor_message']}")
     lines += [f"  next: {step}" for step in result["next_steps"]]
@@ -130,6 +134,11 @@ class Command(BaseCommand):
         test.add_argument("name")
         test.add_argument("--endpoint", help="An endpoint key (default: the connectivity test).")
         test.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+        test.add_argument(
+            "--confirm-side-effect",
+            action="store_true",
+            help="Send an endpoint that changes something at the vendor (e.g. places a real call).",
+        )
         test.add_argument("--json", action="store_true")
 
         pull = sub.add_parser("pull", help="Pull a resource now (incremental from its watermark).")
@@ -204,7 +213,20 @@ class Command(BaseCommand):
                 if not sep:
                     raise CliError(f"--param takes key=value, got {pair!r}")
                 params[key.strip()] = value
-            run = testing.start(integration, options["endpoint"], params, CLI, via="cli", inline=True)
+            try:
+                run = testing.start(
+                    integration,
+                    options["endpoint"],
+                    params,
+                    CLI,
+                    via="cli",
+                    inline=True,
+                    confirm_side_effect=options["confirm_side_effect"],
+                )
+            except ValidationError as exc:
+                if getattr(exc, "code", None) == "confirm":
+                    raise CliError(f"{exc.messages[0]} Add --confirm-side-effect to send it.") from None
+                raise
             outcome.update(_test_result(run))
             return outcome
 
