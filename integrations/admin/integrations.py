@@ -135,6 +135,8 @@ class IntegrationAdmin(admin.ModelAdmin):
                 last_test_at=Subquery(latest.values("created_at")[:1]),
                 credentials_version=Subquery(active.values("version")[:1]),
                 credentials_since=Subquery(active.values("activated_at")[:1]),
+                # The account fields the default base URL is built from, fetched with the list.
+                credentials_public=Subquery(active.values("public_values")[:1]),
             )
         )
 
@@ -196,6 +198,9 @@ class IntegrationAdmin(admin.ModelAdmin):
             if not pattern:
                 return f"{obj.connector.label} has no default address: give a base URL override."
             return f"Built from the account fields: {pattern} (unless an override is given)."
+        if hasattr(obj, "credentials_public"):  # the list: no query per row
+            public = obj.credentials_public or {}
+            return obj.base_url_override or obj.connector.default_base_url(public) or "—"
         return obj.base_url or "—"
 
     @admin.display(description="credentials in use", ordering="credentials_since")

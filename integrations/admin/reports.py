@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -34,10 +35,42 @@ class ReportAdmin(admin.ModelAdmin):
     filter_horizontal = ["integrations"]
     actions = ["run_now"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        # The last run's link, fetched with the list: one query, however many reports.
+        last = ReportRun.objects.filter(report=OuterRef("pk")).order_by("-created_at", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_run_id=Subquery(last.values("pk")[:1]),
+                last_run_start=Subquery(last.values("period_start")[:1]),
+                last_run_end=Subquery(last.values("period_end")[:1]),
+                last_run_status=Subquery(last.values("status")[:1]),
+            )
+        )
+
     @admin.display(description="last run")
     def last_run(self, report: Report) -> SafeString | str:
-        run = report.runs.order_by("-created_at", "-id").first()
-        return "never" if run is None else _run_link(run)
+        pk = getattr(report, "last_run_id", None)
+        if pk is None:
+            return "never"
+        run = ReportRun(
+            pk=pk,
+            report=report,
+            period_start=getattr(report, "last_run_start"),  # noqa: B009 (annotations mypy cannot see)
+            period_end=getattr(report, "last_run_end"),  # noqa: B009
+            status=getattr(report, "last_run_status"),  # noqa: B009
+        )
+        return _run_link(run)
+
+    def delete_model(self, request: HttpRequest, obj: Report) -> None:
+        reports.delete_report(obj, Actor.from_request(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        actor = Actor.from_request(request)
+        with transaction.atomic():
+            for report in queryset:
+                reports.delete_report(report, actor)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -133,3 +133,19 @@ def sync_schedule(report: Report, actor: Actor, *, created: bool) -> None:
             report,
             details={"period": report.period, "hour": report.run_at_hour, "enabled": report.enabled},
         )
+
+
+def delete_report(report: Report, actor: Actor) -> None:
+    """Delete a report with its runs and its beat task (left behind, it would build nothing forever)."""
+    if not actor.has_perm("integrations.delete_report"):
+        raise PermissionDenied("You may not delete reports.")
+    with transaction.atomic():
+        audit.record(
+            "report.delete",
+            actor,
+            report,
+            details={"name": report.name, "period": report.period, "runs": report.runs.count()},
+        )
+        if report.periodic_task is not None:
+            report.periodic_task.delete()
+        report.delete()
