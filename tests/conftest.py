@@ -10,6 +10,7 @@ from integrations.models import Integration
 from integrations.services.audit import CLI
 from integrations.services.integrations import create_integration
 from tests.factories import UserFactory
+from tests.processes import workers  # noqa: F401  (fixtures for every test module)
 from tests.sandbox import sandbox  # noqa: F401  (fixtures for every test module)
 from tests.workers import broker_url, celery_worker, published  # noqa: F401
 

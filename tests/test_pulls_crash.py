@@ -18,7 +18,6 @@ from integrations.models import CallRecord, PullRun, PullState, PullStatus
 from integrations.services import pulls
 from integrations.services.audit import CLI
 from tests.processes import Workers, slow_voipstudio, worker_env
-from tests.processes import workers as workers
 from tests.sandbox import SandboxFactory
 
 pytestmark = [
