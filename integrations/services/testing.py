@@ -181,6 +181,7 @@ def execute(run_id: int) -> TestRun:
         diagnosis = with_target_advice(run.integration, with_allowlist_facts(run.integration, diagnosis))
         _store_diagnosis(run, diagnosis)
     run.finished_at = timezone.now()
+    run.progress = ""  # what it waited for is over; the result says how it went
     run.save()
     return run
 

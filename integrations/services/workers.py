@@ -40,10 +40,11 @@ def forget(hostname: str) -> None:
 
 
 def record_ping(hostname: str, queue: str) -> None:
+    """Beat's ping of `queue` ran: the queue is consumed and beat is alive (whichever worker ran it)."""
     now = timezone.now()
-    WorkerHeartbeat.objects.update_or_create(
-        hostname=hostname, queue=queue, defaults={"seen_at": now, "pinged_at": now}
-    )
+    if not WorkerHeartbeat.objects.filter(queue=queue).update(pinged_at=now):
+        # A worker that writes no heartbeat of its own (started without our signal handlers).
+        WorkerHeartbeat.objects.create(hostname=hostname, queue=queue, seen_at=now, pinged_at=now)
 
 
 def ensure_ping_schedules() -> None:
