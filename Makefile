@@ -35,12 +35,14 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy .
 
-# With TEST_DATABASE_URL set (CI sets it), the database tests run again on that server.
+# With TEST_DATABASE_URL set (CI sets it), the database tests run again on that server, and with
+# TEST_BROKER_URL too, the queueing, concurrency and crash tests (marker `broker`) on that Redis.
 pytest: $(STAMP)
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== the database tests again, on PostgreSQL =="; \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not e2e and not slow"; \
+		echo "== the database and broker tests again, on PostgreSQL and $${TEST_BROKER_URL:-the embedded broker} =="; \
+		DATABASE_URL="$$TEST_DATABASE_URL" CELERY_BROKER_URL="$$TEST_BROKER_URL" \
+			$(BIN)/pytest -m "(not e2e and not slow) or broker"; \
 	fi
 
 test: lint types pytest

@@ -151,7 +151,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="switchboard@localhos
 # Default: the embedded broker, a private Redis server on a unix socket under var/ that `make run`
 # starts (portal/broker.py says why it replaced the filesystem transport). Production: Redis.
 EMBEDDED_BROKER_URL = broker_url(VAR_DIR)
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=EMBEDDED_BROKER_URL)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or EMBEDDED_BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task not acknowledged this long after delivery is delivered again (acks are late, so a
     # worker killed mid-task loses nothing). Pulls outlive it safely: they are fenced by a lease.

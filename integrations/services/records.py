@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from integrations.models import CallRecord, Integration, RawRecord
 from integrations.vendors.base import Connector
-from integrations.vendors.resources import CALLS, Page, Resource
+from integrations.vendors.resources import CALLS, Call, Page, Resource
 
 # The normalised call's attributes, stored as columns of the same names.
 CALL_ATTRIBUTES = (
@@ -34,83 +34,108 @@ CALL_ATTRIBUTES = (
     "answered",
 )
 CALL_FIELDS = (*CALL_ATTRIBUTES, "raw", "resource")
-INSERT_COLUMNS = ("integration", "vendor_call_id", "first_seen_at", "updated_at", *CALL_FIELDS)
+# The order of `PreparedCall.insert`, after the three values every row of a page shares.
+ROW_COLUMNS = ("vendor_call_id", *CALL_FIELDS)
+INSERT_COLUMNS = ("integration", "first_seen_at", "updated_at", *ROW_COLUMNS)
+
+
+@dataclass
+class PreparedCall:
+    call: Call
+    raw: dict[str, Any]
+    insert: tuple[Any, ...]
+    """Its INSERT parameters in ROW_COLUMNS order, adapted for the database, built while mapping."""
 
 
 @dataclass
 class PreparedPage:
-    rows: dict[str, dict[str, Any]]
-    """Vendor id → the values to store (a repeated id within a page: the last one wins)."""
+    calls: dict[str, PreparedCall]
+    """CALLS: vendor id → the call to store (a repeated id within a page: the last one wins)."""
+    records: dict[str, dict[str, Any]]
+    """RAW: vendor id → the values to store."""
     newest: datetime | None
     received: int
     total: int | None
 
 
 def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz: tzinfo) -> PreparedPage:
+    if resource.kind != CALLS:
+        records: dict[str, dict[str, Any]] = {}
+        newest: datetime | None = None
+        for row in page.rows:
+            when = connector.row_time(resource, row, tz)
+            records[connector.row_id(resource, row)] = {"raw": row, "record_time": when}
+            if when is not None and (newest is None or when > newest):
+                newest = when
+        return PreparedPage({}, records, newest, len(page.rows), page.total)
     # The backend's adapter only formats the value (no query), so it is safe in another thread.
     adapt_time = connections[CallRecord.objects.db].ops.adapt_datetimefield_value
-    rows: dict[str, dict[str, Any]] = {}
-    newest: datetime | None = None
+    calls: dict[str, PreparedCall] = {}
+    newest = None
     for row in page.rows:
-        when: datetime | None
-        if resource.kind == CALLS:
-            # A call's watermark time is its start (every connector's to_call reads the same
-            # field as its row_time), so the row is read once.
-            call = connector.to_call(resource, row, tz)
-            vendor_id, when = call.vendor_call_id, call.started_at
-            values = {name: getattr(call, name) for name in CALL_ATTRIBUTES}
-            # Encoded here, in the mapping thread, so the writing thread only writes.
-            values.update(
-                raw=row,
-                resource=resource.key,
-                raw_text=orjson.dumps(row).decode(),
-                started_db=adapt_time(when),
-            )
-        else:
-            vendor_id, when = connector.row_id(resource, row), connector.row_time(resource, row, tz)
-            values = {"raw": row, "record_time": when}
-        if when is not None and (newest is None or when > newest):
+        # A call's watermark time is its start (every connector's to_call reads the same field as
+        # its row_time), so the row is read once. Everything the INSERT needs is built here, in
+        # the mapping thread, so the writing thread only writes (docs/performance.md).
+        call = connector.to_call(resource, row, tz)
+        when = call.started_at
+        insert = (
+            call.vendor_call_id,
+            call.direction,
+            call.caller,
+            call.callee,
+            call.agent,
+            call.queue,
+            adapt_time(when),
+            call.duration_seconds,
+            call.disposition,
+            call.outcome,
+            call.answered,
+            orjson.dumps(row).decode(),
+            resource.key,
+        )
+        calls[call.vendor_call_id] = PreparedCall(call, row, insert)
+        if newest is None or when > newest:
             newest = when
-        rows[vendor_id] = values
-    return PreparedPage(rows, newest, len(page.rows), page.total)
+    return PreparedPage(calls, {}, newest, len(page.rows), page.total)
 
 
 def store_prepared(integration: Integration, resource: Resource, page: PreparedPage) -> tuple[int, int]:
     """Upsert one prepared page; returns (created, updated). Call inside a transaction."""
     if resource.kind == CALLS:
-        return _upsert_calls(integration, resource, page.rows)
-    return _upsert_raw(integration, resource, page.rows)
+        return _upsert_calls(integration, resource, page.calls)
+    return _upsert_raw(integration, resource, page.records)
 
 
 def _upsert_calls(
-    integration: Integration, resource: Resource, rows: Mapping[str, dict[str, Any]]
+    integration: Integration, resource: Resource, calls: Mapping[str, PreparedCall]
 ) -> tuple[int, int]:
     now = timezone.now()
-    created = _insert_new_calls(integration.pk, rows, now)
-    if created == len(rows):
+    created = _insert_new_calls(integration.pk, calls, now)
+    if created == len(calls):
         return created, 0  # every row was new (a first pull's pages): nothing to compare
     changed: list[CallRecord] = []
-    for record in CallRecord.objects.filter(integration=integration, vendor_call_id__in=list(rows)):
-        values = rows[record.vendor_call_id]
-        if record.raw != values["raw"] and record.resource == resource.key:
+    for record in CallRecord.objects.filter(integration=integration, vendor_call_id__in=list(calls)):
+        prepared = calls[record.vendor_call_id]
+        if record.raw != prepared.raw and record.resource == resource.key:
             # (A call another resource stored first stays with it: a VoIPcloud queue call is also
             # a user call, and the two must not overwrite each other on every pull.)
-            for name in CALL_FIELDS:
-                setattr(record, name, values[name])
+            for name in CALL_ATTRIBUTES:
+                setattr(record, name, getattr(prepared.call, name))
+            record.raw, record.resource = prepared.raw, resource.key
             record.updated_at = now  # bulk_update skips auto_now
             changed.append(record)
     CallRecord.objects.bulk_update(changed, [*CALL_FIELDS, "updated_at"], batch_size=500)
     return created, len(changed)
 
 
-def _insert_new_calls(integration_id: int, rows: Mapping[str, Mapping[str, Any]], now: datetime) -> int:
+def _insert_new_calls(integration_id: int, calls: Mapping[str, PreparedCall], now: datetime) -> int:
     """Insert the calls not stored yet, in one executemany; returns how many were new.
 
     Building and compiling a model instance per row is most of what bulk_create costs, and a pull
     of 200,000 calls paid for it 200,000 times (docs/performance.md). ON CONFLICT DO NOTHING
     (SQLite and PostgreSQL alike) leaves stored calls to the comparison that follows.
     """
-    if not rows:
+    if not calls:
         return 0
     db = connections[CallRecord.objects.db]
     ops = db.ops
@@ -121,25 +146,9 @@ def _insert_new_calls(integration_id: int, rows: Mapping[str, Mapping[str, Any]]
     table = ops.quote_name(CallRecord._meta.db_table)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     stamped = ops.adapt_datetimefield_value(now)
-    params = [
-        (
-            integration_id,
-            vendor_id,
-            stamped,
-            stamped,
-            *(
-                values["started_db"]
-                if name == "started_at"
-                else values["raw_text"]
-                if name == "raw"
-                else values[name]
-                for name in CALL_FIELDS
-            ),
-        )
-        for vendor_id, values in rows.items()
-    ]
+    shared = (integration_id, stamped, stamped)
     with db.cursor() as cursor:
-        cursor.executemany(sql, params)
+        cursor.executemany(sql, [shared + prepared.insert for prepared in calls.values()])
         return max(cursor.rowcount, 0)
 
 
