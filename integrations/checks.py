@@ -63,6 +63,21 @@ def check_key_canary(app_configs: Any = None, **_: Any) -> list[checks.CheckMess
     return []
 
 
+@checks.register()
+def check_pull_lease(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
+    """A page in flight must not outlive the lease of the pull it belongs to."""
+    if settings.PULL_LEASE_SECONDS > settings.OUTBOUND_PULL_DEADLINE:
+        return []
+    return [
+        checks.Error(
+            f"PULL_LEASE_SECONDS ({settings.PULL_LEASE_SECONDS}) must be longer than "
+            f"OUTBOUND_PULL_DEADLINE ({settings.OUTBOUND_PULL_DEADLINE:g}): a pull waiting on one slow "
+            "page would be taken over by another while it still runs.",
+            id="switchboard.E005",
+        )
+    ]
+
+
 def startup_guard() -> None:
     """Raise ImproperlyConfigured with every start-up error, for processes Django checks skip."""
     problems = [*check_explicit_secrets(), *check_key_canary()]
