@@ -1,5 +1,6 @@
 """A pull proves it is complete: through the real pull service, over real HTTP, into the database."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -104,3 +105,18 @@ def test_voipcloud_v2_pull_of_several_pages_reads_oldest_first_and_stores_every_
     assert all("&sort_by=oldest_first&" in q and q.startswith("from_date=") for q in queries)
     outcomes = set(CallRecord.objects.filter(integration=box.integration).values_list("outcome", "answered"))
     assert outcomes == {("answered", True), ("missed", False), ("busy", False)}
+
+
+def test_a_walk_past_its_bound_on_pages_fails_the_pull_with_the_bound_named(
+    sandbox: SandboxFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = sandbox("vcclive", **one_day_of_cdrs(1_200))
+    connector = box.integration.connector
+    # The connector's declared bound, lowered: three answers of 500 are needed, two are allowed.
+    bounded = tuple(
+        dataclasses.replace(r, max_pages=2) if r.key == "cdrs" else r for r in connector.resources
+    )
+    monkeypatch.setattr(connector, "resources", bounded)
+    run = pull(box, "cdrs")
+    assert run.status == "failed" and "bound of 2 pages" in run.message
+    assert PullState.objects.get(integration=box.integration, resource="cdrs").watermark is None

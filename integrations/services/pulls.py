@@ -25,7 +25,7 @@ from integrations.services.prefetch import prefetched
 from integrations.services.queueing import send_after_commit
 from integrations.services.records import PreparedPage, prepare_page, store_prepared
 from integrations.vendors.base import UnknownResource
-from integrations.vendors.resources import IncompleteWalk, Resource
+from integrations.vendors.resources import IncompleteWalk, Resource, WalkTooLong
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def execute(run_id: int) -> PullRun:
             diagnosis = run.integration.connector.diagnose_error(exc)
             message = redactor.text(f"{diagnosis.title}. {exc}")
             leases.finish(run, lease, PullStatus.FAILED, diagnosis.code.value, message)
-        except (NotReady, UnknownResource) as exc:
+        except (NotReady, UnknownResource, WalkTooLong) as exc:
             leases.finish(run, lease, PullStatus.FAILED, "", str(exc))
         except leases.LeaseLost:
             raise
