@@ -131,11 +131,17 @@ def test_web_answers_a_worker_consumes_a_task_and_the_sandbox_vendors_answer(
 
     database = Path(run_env["VAR_DIR"]) / "switchboard.sqlite3"
 
-    def heartbeat() -> bool:
+    def pinged_and_both_queues_served() -> bool:
         with sqlite3.connect(database) as db:
-            return bool(db.execute("SELECT count(*) FROM integrations_workerheartbeat").fetchone()[0])
+            queues = {row[0] for row in db.execute("SELECT queue FROM integrations_workerheartbeat")}
+            pinged = db.execute(
+                "SELECT count(*) FROM integrations_workerheartbeat WHERE queue = 'interactive' "
+                "AND pinged_at IS NOT NULL"
+            ).fetchone()[0]
+        return queues == {"interactive", "bulk"} and bool(pinged)
 
-    wait_for(heartbeat, 60, "the worker to consume the ping task")
+    # The Procfile's two worker pools each report their queue; the interactive one ran the ping.
+    wait_for(pinged_and_both_queues_served, 60, "both workers, and the interactive one to run the ping")
 
     # The sandbox integrations talk to the simulators honcho started.
     for vendor in ("vcclive", "voipstudio", "collect", "ipscape", "voipcloud"):
