@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from integrations.models import PullStatus, RunStatus, TestRun
 from integrations.services import pulls, testing
@@ -35,7 +36,14 @@ def test_a_vendor_slower_than_the_deadline_costs_the_deadline_and_says_so(
 def test_while_it_runs_the_run_says_which_attempt_waits_for_an_answer(sandbox: SandboxFactory) -> None:
     box = sandbox("voipcloud", fault="slow", slow_seconds=0.4)
     run = testing.start(box.integration, None, {}, CLI, inline=False)  # queued; run here, in a thread
-    worker = threading.Thread(target=testing.execute, args=[run.pk])
+
+    def execute() -> None:
+        try:
+            testing.execute(run.pk)
+        finally:
+            connections.close_all()  # this thread's connection, or PostgreSQL keeps the test database
+
+    worker = threading.Thread(target=execute)
     seen: set[str] = set()
     worker.start()
     while worker.is_alive():
@@ -48,11 +56,14 @@ def test_while_it_runs_the_run_says_which_attempt_waits_for_an_answer(sandbox: S
 
 
 @pytest.fixture
-def broker_down(tmp_path: Path) -> Iterator[None]:
+def broker_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     saved = app.conf.broker_url
-    app.conf.broker_url = f"redis+socket://{tmp_path}/nobody-listens.sock"  # type: ignore[misc]
+    dead = f"redis+socket://{tmp_path}/nobody-listens.sock"
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # celery reads it before its own setting
+    app.conf.broker_url = dead  # type: ignore[misc]
     reconnect()
     yield
+    monkeypatch.undo()
     app.conf.broker_url = saved  # type: ignore[misc]
     reconnect()
 

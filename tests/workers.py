@@ -22,7 +22,7 @@ from django.conf import settings as django_settings
 from kombu import pools
 
 from portal import broker
-from portal.celery import app, start_heartbeat
+from portal.celery import app, start_heartbeat, stop_heartbeat
 
 
 def start_embedded_broker(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -109,7 +109,10 @@ def celery_worker(broker_url: str, settings: Any) -> Iterator[Any]:
         with start_worker(
             app, pool="threads", concurrency=2, perform_ping_check=False, queues=["interactive", "bulk"]
         ) as worker:
-            yield worker
+            try:
+                yield worker
+            finally:
+                stop_heartbeat(sender=worker)  # as worker_shutdown does for a real worker
     finally:
         test_worker_started.disconnect(ready)
 
