@@ -145,6 +145,7 @@ def extend_claim(rotation: Rotation) -> None:
 def recording(ctx: Ctx, step: str) -> Iterator[Record]:
     """The step's own changes, its outcome row, the rotation's state and the audit: one commit."""
     rotation = ctx.rotation
+    round_of_step = rotation.round  # a switch may start the next round
     with transaction.atomic():
         record = Record(step=step)
         ctx.last = record
@@ -152,7 +153,7 @@ def recording(ctx: Ctx, step: str) -> Iterator[Record]:
         RotationStep.objects.create(
             rotation=rotation,
             step=step,
-            round=rotation.round,
+            round=round_of_step,
             outcome=record.outcome,
             diagnosis=record.diagnosis,
             message=record.message,
@@ -169,7 +170,7 @@ def recording(ctx: Ctx, step: str) -> Iterator[Record]:
             integration=rotation.integration,
             details={
                 "outcome": record.outcome,
-                "round": rotation.round,
+                "round": round_of_step,
                 "diagnosis": record.diagnosis,
                 "message": record.message[:300],
                 **record.details,

@@ -80,14 +80,13 @@ def renew_step(ctx: Ctx) -> None:
             token.set_value(value)
             token.save()
             stored[kind] = token
-        rotation.context = {**rotation.context, "access_token": stored[TokenKind.ACCESS].pk}
+        source = "the refresh token" if pair.via == "refresh" else "a new operator login"
+        if pair.via == "login" and refresh is not None:
+            source += " (the refresh token was refused)"
+        rotation.context = {**rotation.context, "access_token": stored[TokenKind.ACCESS].pk, "source": source}
         rotation.step = "verify"
         record.details.update(via=pair.via)
-        record.ok(
-            f"A new session pair from the {'refresh token' if pair.via == 'refresh' else 'operator login'}"
-            + ("" if pair.via == "refresh" or refresh is None else " (the refresh token was refused)")
-            + "."
-        )
+        record.ok(f"A new session pair from {source}.")
 
 
 def verify(ctx: Ctx) -> None:
@@ -99,7 +98,7 @@ def verify(ctx: Ctx) -> None:
     with recording(ctx, "verify") as record:
         record.test_run, record.diagnosis = run, run.diagnosis or "failed"
         if run.ok:
-            record.ok("The new access token works.")
+            record.ok(f"The new access token (from {rotation.context['source']}) works.")
             finish(rotation, RotationState.SUCCEEDED)
             return
         rotation.step = FIRST
