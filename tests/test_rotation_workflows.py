@@ -218,7 +218,7 @@ def test_a_wrong_typed_secret_leaves_the_old_one_active(sandbox: SandboxFactory)
 
 def test_a_staged_vendor_without_a_value_is_told_where_to_get_one(sandbox: SandboxFactory) -> None:
     box = sandbox("vcclive")
-    with pytest.raises(ValidationError, match="To Create a Token.*--set password=@ENVVAR"):
+    with pytest.raises(ValidationError, match=r"To Create a Token.*--set password=@ENVVAR"):
         rotation.rotate(box.integration, CLI, {})
 
 
