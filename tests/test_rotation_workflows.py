@@ -27,7 +27,7 @@ def test_ipscape_wizard_rotates_both_keys_and_a_key_always_serves(sandbox: Sandb
     box = sandbox("ipscape")
     integration = box.integration
     run = rotation.start(integration, CLI)
-    assert (run.workflow, run.step, run.context) == ("two_keys", "paste", {"slot": 2})
+    assert (run.workflow, run.step, run.context) == ("two_keys", "paste", {"slot": 2, "first_slot": 2})
     first_note = RotationStep.objects.get(rotation=run, step="choose")
     assert "rotate secret key 2" in first_note.message and "Key 1 keeps serving" in first_note.message
 

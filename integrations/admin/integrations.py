@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
+from integrations.admin import rotation as rotation_views
 from integrations.admin import testing as test_views
 from integrations.admin.forms import CREDENTIAL_PREFIX, IntegrationForm, integration_form_for
 from integrations.admin.pulls import PullScheduleInline, recent_pulls_table
@@ -70,7 +71,19 @@ class ApiTokenInline(admin.TabularInline):
 
 class CredentialVersionInline(admin.TabularInline):
     model = CredentialVersion
-    fields = ("version", "state", "masked_secrets", "note", "created_by", "created_at", "activated_at")
+    fields = (
+        "version",
+        "state",
+        "masked_secrets",
+        "note",
+        "created_by",
+        "created_at",
+        "activated_at",
+        # Rotation: when each version was last used and last passed a live test, and its expiry.
+        "last_used_at",
+        "last_verified_at",
+        "expires_at",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -96,6 +109,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         "last_test",
         "effective_base_url",
         "credentials",
+        rotation_views.credential_badge,
         "allowlist_size",
     ]
     actions = ["test_connectivity", "pull_now"]
@@ -327,6 +341,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                 wrap(lambda request, pk: test_views.test_preview_view(site, request, pk)),
                 name="integrations_integration_test_preview",
             ),
+            *rotation_views.urls(site),
             *super().get_urls(),
         ]
 

@@ -34,6 +34,7 @@ __all__ = [
     "abandon",
     "in_flight",
     "open_rotation",
+    "outcome",
     "rollback",
     "rotate",
     "run_step",
@@ -80,11 +81,12 @@ def _choose(integration: Integration, changes: Mapping[str, str]) -> tuple[Workf
                 f"{slots[0]} is the key in use ({plan.selector}={active}): rotating it would cut requests "
                 f"off. Rotate {spare} (the key not in use) first."
             )
-        return Workflow.TWO_KEYS, {"slot": slot}
+        return Workflow.TWO_KEYS, {"slot": slot, "first_slot": slot}
     if changes:
         return Workflow.STAGED, {}
     if plan.workflow is Workflow.TWO_KEYS:
-        return Workflow.TWO_KEYS, {"slot": two_keys.other(two_keys.active_slot(integration))}
+        unused = two_keys.other(two_keys.active_slot(integration))
+        return Workflow.TWO_KEYS, {"slot": unused, "first_slot": unused}
     return plan.workflow, {}
 
 
