@@ -130,7 +130,7 @@ def test_voipstudio_login_becomes_an_api_token_then_the_next_rotation_revokes_th
     assert first.state == "retired" and first.api_token is not None
     assert ApiToken.objects.get(pk=first.api_token.pk).revoked_at is not None
     works_now(integration)
-    steps = RotationStep.objects.filter(rotation_id=again.rotation).values_list("step", flat=True)
+    steps = RotationStep.objects.filter(rotation_id=again.rotation or 0).values_list("step", flat=True)
     assert list(steps) == ["mint", "verify", "switch", "revoke"]
 
 
@@ -187,7 +187,11 @@ def test_a_typed_secret_is_staged_verified_promoted_and_rolled_back(
     field = {"vcclive": "password", "voipcloud": "api_key"}[vendor]
     new = f"new-{vendor}-secret-value"
     # The vendor accepts the new value beside the old (a second VCC Live token; a VoIPcloud overlap).
-    extra = {"vcclive": {"extra_tokens": {new: None}}, "voipcloud": {"extra_api_keys": [new]}}[vendor]
+    overlap: dict[str, dict[str, Any]] = {
+        "vcclive": {"extra_tokens": {new: None}},
+        "voipcloud": {"extra_api_keys": [new]},
+    }
+    extra = overlap[vendor]
     box = sandbox(vendor, **extra)
     integration = box.integration
     old = active(integration)
