@@ -40,7 +40,11 @@ def test_rotate_and_rollback_keep_the_contract(
     assert {"integration", "status", "diagnosis", "active_version"} <= set(result)
     assert (result["status"], result["diagnosis"], result["active_version"]) == ("succeeded", "ok", 2)
     code, back = cli("rollback", box.integration.name)
-    assert code == 0 and (back["status"], back["active_version"], back["diagnosis"]) == ("rolled_back", 1, "ok")
+    assert code == 0 and (back["status"], back["active_version"], back["diagnosis"]) == (
+        "rolled_back",
+        1,
+        "ok",
+    )
     code, again = cli("rollback", box.integration.name)
     assert code == 1 and "no previous version" in again["error"]
 
@@ -99,7 +103,9 @@ def test_no_secret_of_any_rotation_leaks_anywhere(
         key = rotate_in_workspace(ipscape, slot)
         secrets.append(key)
         monkeypatch.setenv("NEW_KEY", key)
-        outputs.append(json.dumps(cli("rotate", ipscape.integration.name, "--set", f"secret_key_{slot}=@NEW_KEY")))
+        outputs.append(
+            json.dumps(cli("rotate", ipscape.integration.name, "--set", f"secret_key_{slot}=@NEW_KEY"))
+        )
     assert active(ipscape.integration).public_values["active_key"] == "1"
 
     studio = sandbox("voipstudio")
