@@ -164,4 +164,5 @@ def test_requests_record_last_used_and_last_verified(sandbox: SandboxFactory) ->
     assert version.last_used_at is not None and version.last_verified_at is not None
     assert run.credential_version_id == version.pk
     rotation.start(box.integration, CLI, {"password": "x"})
-    assert rotation.open_rotation(box.integration).state == RotationState.OPEN  # type: ignore[union-attr]
+    opened = rotation.open_rotation(box.integration)
+    assert opened is not None and opened.state == RotationState.OPEN
