@@ -94,7 +94,7 @@ def test_a_failed_renewal_warns_on_the_index_and_the_list(
         issued_at=now - timedelta(hours=23), expires_at=now + timedelta(minutes=5)
     )
     box.app.configure(op_password="changed-inside-collect")
-    box.app.tokens.revoke(refresh.value)  # type: ignore[attr-defined]
+    box.app.tokens.revoke(refresh.value)
     assert renew_credentials()["failed"] == 1
     (warning,) = renewal.integration_warnings(box.integration)
     assert "failed to renew" in warning
