@@ -53,14 +53,10 @@ def kill_while_minting(box: Sandbox, broker_url: str, tmp_path: Path) -> Rotatio
     )
     try:
         # The name is committed before the mint is sent; the claim names the process.
-        wait_for(
-            lambda: (
-                Rotation.objects.filter(context__has_key="token_name", claimed_by__endswith=f":{process.pid}")
-                .exclude(step="revoke")
-                .exists()
-            ),
-            "the subprocess to begin minting",
+        minting = Rotation.objects.filter(
+            step="mint", context__has_key="token_name", claimed_by__endswith=f":{process.pid}"
         )
+        wait_for(minting.exists, "the subprocess to begin minting")
         time.sleep(SLOW_MINT / 4)  # inside the vendor's slow answer
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
