@@ -49,6 +49,8 @@ def test_ipscape_wizard_rotates_both_keys_and_a_key_always_serves(sandbox: Sandb
     final = active(integration)
     assert final.public_values["active_key"] == "1"
     assert final.secret("secret_key_1") == new_1 and final.secret("secret_key_2") == new_2
+    # v1 signed with the old key 1, dead since the workspace rotated it; v2 (key 2) still works.
+    assert versions(integration) == {1: "retired", 2: "previous", 3: "active"}
     works_now(integration)
     steps = list(RotationStep.objects.filter(rotation=run).values_list("round", "step", "outcome"))
     assert steps == [

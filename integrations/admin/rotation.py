@@ -178,6 +178,8 @@ def rotation_view(site: AdminSite, request: HttpRequest, pk: int) -> HttpRespons
         "history": history,
         "can_rotate": can_rotate(request),
         "typed_fields": _typed_fields(integration),
+        # Two keys: `where` names the key's place; the typed secrets (the API token) live elsewhere.
+        "typed_where": "" if "{slot}" in plan.where else plan.where,
         "in_use_note": _in_use_note(integration, current),
         "paste_slot": current.context.get("slot") if current and current.step == "paste" else None,
         "versions": CredentialVersion.objects.filter(integration=integration).select_related("created_by"),

@@ -7,7 +7,7 @@ use, and the wizard says when nothing still sends requests with it.
 
 from django.core.exceptions import ValidationError
 
-from integrations.models import CredentialVersion, Integration, RotationState, StepOutcome
+from integrations.models import CredentialState, CredentialVersion, Integration, RotationState, StepOutcome
 from integrations.services import credentials
 from integrations.services.rotation.drain import InFlight, in_flight
 from integrations.services.rotation.engine import Ctx, finish, recording
@@ -81,9 +81,12 @@ def paste_step(ctx: Ctx) -> None:
         raise ValidationError(f"Secret key {slot} is the one in use: rotate the other key first.")
     values = credentials.merged_values(integration, {name: value, plan.selector: str(slot)})
     with recording(ctx, "paste") as record:
-        candidate = credentials.stage(
-            integration, values, ctx.actor, note=f"rotation #{rotation.pk}: key {slot}"
-        )
+        # Key `slot` was rotated in the workspace: a previous version signing with it is dead now.
+        for old in CredentialVersion.objects.filter(integration=integration, state=CredentialState.PREVIOUS):
+            if old.public_values.get(plan.selector) == str(slot):
+                credentials.retire(old, ctx.actor, f"key {slot} was rotated in the workspace")
+        note = f"rotation #{rotation.pk}: key {slot}"
+        candidate = credentials.stage(integration, values, ctx.actor, note=note)
         rotation.candidate, rotation.step = candidate, "verify"
         record.details.update(version=candidate.version, slot=slot)
         record.ok(f"New key {slot} staged as version {candidate.version}; key {other(slot)} keeps serving.")
