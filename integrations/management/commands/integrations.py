@@ -31,10 +31,19 @@ def _describe(integration: Integration) -> dict[str, Any]:
         "base_url": integration.base_url,
         "timezone": integration.timezone,
         "credential_version": active.version if active else None,
+        "credential_last_verified": active.last_verified_at.isoformat()
+        if active and active.last_verified_at
+        else None,
+        "rotation_in_progress": _rotation_step(integration),
         "account": dict(active.public_values) if active else {},
         "allowlist": {kind: integration.allowlist.filter(kind=kind).count() for kind in AllowlistKind.values},
         "last_test": _last_test(integration),
     }
+
+
+def _rotation_step(integration: Integration) -> str | None:
+    current = rotation.open_rotation(integration)
+    return f"#{current.pk} at {current.step}" if current else None
 
 
 def _last_test(integration: Integration) -> dict[str, Any] | None:
