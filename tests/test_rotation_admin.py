@@ -128,6 +128,7 @@ def test_bad_posts_get_a_message_never_an_error_page(
     assert response.status_code == 200
     assert 'class="error"' in response.content.decode()
     assert active(box.integration).version == 1
+    assert not Rotation.objects.filter(state=RotationState.OPEN).exists()  # nothing left half-open
 
 
 def test_every_vendor_page_renders_before_during_and_after(
@@ -137,7 +138,8 @@ def test_every_vendor_page_renders_before_during_and_after(
         box = sandbox(vendor)
         for user in (integration_admin, support_user):
             assert logged_in(user).get(page_url(box.integration)).status_code == 200
-        rotation.start(box.integration, CLI, {"api_key": "x"} if vendor == "voipcloud" else {})
+        typed = {"vcclive": {"password": "a-new-one"}, "voipcloud": {"api_key": "a-new-one"}}
+        rotation.start(box.integration, CLI, typed.get(vendor, {}))
         for user in (integration_admin, support_user):
             assert logged_in(user).get(page_url(box.integration)).status_code == 200
 

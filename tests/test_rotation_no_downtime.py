@@ -89,6 +89,7 @@ def test_voipstudio_token_rotation_under_a_pull_and_test_requests(
     sandbox: SandboxFactory, celery_worker: Any, settings: Any
 ) -> None:
     settings.ROTATION_DRAIN_SECONDS = 60
+    settings.OUTBOUND_READ_TIMEOUT = 10  # a slow page, not a dead vendor (the sandbox's is 0.5 s)
     records = 15_000  # three pages of 5,000, each answered slowly: the pull outlives the switch
     box = sandbox(
         "voipstudio",
@@ -124,8 +125,9 @@ def test_voipstudio_token_rotation_under_a_pull_and_test_requests(
 
 
 def test_ipscape_key_rotation_under_a_pull_and_test_requests(
-    sandbox: SandboxFactory, celery_worker: Any
+    sandbox: SandboxFactory, celery_worker: Any, settings: Any
 ) -> None:
+    settings.OUTBOUND_READ_TIMEOUT = 10
     records = 600  # six pages of 100 in the pull's window, each answered slowly
     box = sandbox(
         "ipscape",

@@ -95,10 +95,24 @@ def start(integration: Integration, actor: Actor, changes: Mapping[str, str] | N
     if integration.active_credentials is None:
         raise ValidationError(f"{integration} has no credentials to rotate yet.")
     workflow, context = _choose(integration, changes or {})
+    if workflow is Workflow.STAGED:
+        _check_typed(integration, changes or {})  # before anything is opened
     rotation = engine.begin(integration, actor, workflow, FIRST[workflow], **context)
     if workflow is Workflow.TWO_KEYS:
         two_keys.note_round(Ctx(rotation, actor))
     return rotation
+
+
+def _check_typed(integration: Integration, changes: Mapping[str, str]) -> None:
+    plan = integration.connector.rotation
+    if not any(value.strip() for value in changes.values()):
+        raise ValidationError(
+            f"Type the new value first: create it at {integration.vendor_label} ({plan.where})."
+        )
+    values = credentials.merged_values(integration, changes)
+    credentials.validate(integration, values)
+    if values == credentials.values_of(integration.active_credentials):
+        raise ValidationError("That is the value already in use: nothing to rotate to.")
 
 
 def run_step(
