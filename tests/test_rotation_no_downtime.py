@@ -21,6 +21,7 @@ from integrations.models import PullRun, PullStatus, RotationStep, TestRun
 from integrations.services import pulls, rotation, testing
 from integrations.services.audit import CLI
 from integrations.services.rotation import two_keys
+from tests.conftest import log_text
 from tests.rotation_helpers import active, rotate_in_workspace, vendor_tokens
 from tests.sandbox import SandboxFactory
 
@@ -86,7 +87,11 @@ def assert_every_request_ok(loop: TestLoop, pull: PullRun) -> list[TestRun]:
 
 
 def test_voipstudio_token_rotation_under_a_pull_and_test_requests(
-    sandbox: SandboxFactory, celery_worker: Any, settings: Any
+    sandbox: SandboxFactory,
+    celery_worker: Any,
+    settings: Any,
+    published: list[str],
+    all_logs: pytest.LogCaptureFixture,
 ) -> None:
     settings.ROTATION_DRAIN_SECONDS = 60
     settings.OUTBOUND_READ_TIMEOUT = 10  # a slow page, not a dead vendor (the sandbox's is 0.5 s)
@@ -122,6 +127,11 @@ def test_voipstudio_token_rotation_under_a_pull_and_test_requests(
     assert pull.finished_at is not None and revoked.at >= pull.finished_at  # ... revoked after it
     (at_vendor,) = vendor_tokens(box)
     assert at_vendor["value"] == new.secret("api_token")
+    # Neither token is in a task message (the pull's carries its id alone) nor in any log line.
+    assert published and all("integrations.tasks.pull" in m for m in published)
+    logged = log_text(all_logs)
+    for token in (old.secret("api_token"), new.secret("api_token")):
+        assert all(token not in m for m in published) and token not in logged
 
 
 def test_ipscape_key_rotation_under_a_pull_and_test_requests(

@@ -233,3 +233,35 @@ def test_one_open_rotation_per_integration(sandbox: SandboxFactory) -> None:
     rotation.start(box.integration, CLI)
     with pytest.raises(ValidationError, match="already has a rotation in progress"):
         rotation.start(box.integration, CLI)
+
+
+def test_a_step_and_its_audit_event_commit_together(
+    sandbox: SandboxFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection: when the audit row cannot be written, the step's change is undone too."""
+    from integrations.services import audit
+
+    box = sandbox("vcclive", extra_tokens={"the-second-token-value": None})
+    integration = box.integration
+    run = rotation.start(integration, CLI, {"password": "the-second-token-value"})
+    rotation.run_step(run, CLI, {"password": "the-second-token-value"})  # stage + verify
+    assert run.step == "promote"
+    recorded = audit.record
+
+    def refusing(action: str, *args: Any, **kwargs: Any) -> Any:
+        if action == "rotation.promote":
+            raise RuntimeError("the audit table is unavailable")
+        return recorded(action, *args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", refusing)
+    with pytest.raises(RuntimeError):
+        rotation.run_step(run, CLI)
+    monkeypatch.setattr(audit, "record", recorded)
+    assert versions(integration) == {1: "active", 2: "staged"}  # the promotion was rolled back
+    assert not RotationStep.objects.filter(rotation=run, step="promote").exists()
+    assert Rotation.objects.get(pk=run.pk).step == "promote"
+    assert not AuditEvent.objects.filter(action="credential.promote").exists()
+    works_now(integration)
+    run.refresh_from_db()
+    rotation.run_step(run, CLI)  # and it can simply be done again
+    assert versions(integration) == {1: "previous", 2: "active"}
