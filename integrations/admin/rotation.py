@@ -83,7 +83,7 @@ def _rounds(integration: Integration, plan: RotationPlan, shown: Rotation | None
         )
         slots, steps = [first, two_keys.other(first)], plan.steps
     elif workflow is Workflow.STAGED:
-        slots, steps = [0], STAGED_STEPS[:3]  # confirming is the integration's, after the rotation
+        slots, steps = [0], STAGED_STEPS
     else:
         slots, steps = [0], plan.steps
     views = []

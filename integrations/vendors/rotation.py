@@ -32,12 +32,8 @@ class Step:
 STAGE = Step("stage", "Stage the new value", "Type the new secret; the current one keeps serving meanwhile.")
 VERIFY = Step("verify", "Verify it with a live request", "The connectivity test, sent with the new value.")
 PROMOTE = Step("promote", "Promote it", "The new value becomes active; the old one is kept for rollback.")
-CONFIRM = Step(
-    "confirm",
-    "Confirm (or roll back)",
-    "Once everything works, confirm to retire the old value; until then Rollback restores it.",
-)
-STAGED_STEPS = (STAGE, VERIFY, PROMOTE, CONFIRM)
+# Confirming (retiring the previous version) is the integration's, after the rotation ends.
+STAGED_STEPS = (STAGE, VERIFY, PROMOTE)
 
 
 @dataclass(frozen=True)
@@ -59,9 +55,6 @@ class RotationPlan:
     staged_fields: tuple[str, ...] = field(default=())
     """Secrets a person may stage (every secret field when empty)."""
 
-    def step(self, key: str) -> Step:
-        return next(s for s in self.steps if s.key == key)
-
 
 def staged(summary: str, where: str, *, person_rotates: tuple[str, ...] = ()) -> RotationPlan:
     return RotationPlan(Workflow.STAGED, summary, where=where, person_rotates=person_rotates)
@@ -78,7 +71,6 @@ class MintedToken:
     """The vendor's id of the user the token belongs to (VoIPstudio's user_id)."""
     idle_seconds: int | None = None
     """An idle expiry (VoIPstudio: extended by every request); None = never expires."""
-    created_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,6 @@ class VoipStudio(Connector):
             vendor_id=str(data.get("id") or ""),
             owner_id=str(data.get("user_id") or ""),
             idle_seconds=idle or None,  # 0 = never expires
-            created_at=str(data.get("created_at") or ""),
         )
 
     # --- pulls: in pulls.py ---------------------------------------------------------------------
