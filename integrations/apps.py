@@ -21,6 +21,7 @@ class IntegrationsConfig(AppConfig):
         post_migrate.connect(_ensure_key_canary, sender=self)
         post_migrate.connect(sync_groups, sender=self)
         post_migrate.connect(_ensure_ping_schedules, sender=self)
+        post_migrate.connect(_ensure_renewal_schedule, sender=self)
 
 
 def _ensure_key_canary(**_: Any) -> None:
@@ -33,3 +34,9 @@ def _ensure_ping_schedules(**_: Any) -> None:
     from integrations.services.workers import ensure_ping_schedules
 
     ensure_ping_schedules()
+
+
+def _ensure_renewal_schedule(**_: Any) -> None:
+    from integrations.services.rotation.renewal import ensure_renewal_schedule
+
+    ensure_renewal_schedule()

@@ -4,13 +4,23 @@ Keys come from `settings.PORTAL_ENCRYPTION_KEYS` (Fernet keys). Rotation means: 
 first, keep the old ones after it, run `manage.py rotate_encryption_key`, then drop the old keys.
 """
 
+import hashlib
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "is_current", "key_ring", "reencrypt"]
+__all__ = [
+    "InvalidToken",
+    "decrypt",
+    "encrypt",
+    "fingerprints",
+    "is_current",
+    "key_index",
+    "key_ring",
+    "reencrypt",
+]
 
 
 @lru_cache(maxsize=8)
@@ -64,3 +74,28 @@ def reencrypt(token: str) -> str:
     """Decrypt with any key of the ring and encrypt again with the first one."""
     ring, _ = key_ring()
     return ring.rotate(token.encode()).decode()
+
+
+@lru_cache(maxsize=8)
+def _fernets(keys: tuple[str, ...]) -> tuple[Fernet, ...]:
+    _ring_for(keys)  # the same validation and messages
+    return tuple(Fernet(key.encode()) for key in keys)
+
+
+def key_index(token: str) -> int | None:
+    """Which key of the ring (0 = the first) opens `token`; None when none does.
+
+    Each key is tried in turn and the plaintext is dropped at once: this only counts.
+    """
+    for index, fernet in enumerate(_fernets(tuple(settings.PORTAL_ENCRYPTION_KEYS))):
+        try:
+            fernet.decrypt(token.encode())
+        except InvalidToken:
+            continue
+        return index
+    return None
+
+
+def fingerprints() -> list[str]:
+    """A short SHA-256 fingerprint of each key of the ring, in order: tells keys apart, reveals none."""
+    return [hashlib.sha256(key.encode()).hexdigest()[:8] for key in settings.PORTAL_ENCRYPTION_KEYS]

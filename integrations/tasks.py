@@ -7,6 +7,7 @@ from celery import shared_task
 from integrations.models import Integration, Report
 from integrations.services import pulls, reports, testing, workers
 from integrations.services.audit import SYSTEM
+from integrations.services.rotation import renewal
 
 
 @shared_task(name="integrations.tasks.ping", bind=True)
@@ -38,3 +39,9 @@ def scheduled_report(report_id: int) -> None:
     report = Report.objects.filter(pk=report_id, enabled=True).first()
     if report is not None:
         reports.run(report, SYSTEM)
+
+
+@shared_task(name="integrations.tasks.renew_credentials")
+def renew_credentials() -> dict[str, int]:
+    """Beat's renewal pass (bulk queue): tokens near expiry, waiting revocations, old versions."""
+    return renewal.renew_due(SYSTEM)

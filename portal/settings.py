@@ -192,3 +192,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Credential rotation and renewal (docs/rotation.md) ------------------------------------------
+# Seconds a process holds a rotation step it is doing (more than one test request's deadline): a
+# killed process's step can be resumed after that (at once on the same host).
+ROTATION_CLAIM_SECONDS = env.int("ROTATION_CLAIM_SECONDS", default=120)
+# How long an unattended rotation waits for requests still using the old credential before it
+# leaves the revocation for later (the renewal task finishes it).
+ROTATION_DRAIN_SECONDS = env.float("ROTATION_DRAIN_SECONDS", default=300.0)
+# Previous credential versions are kept for rollback this long after being replaced, then retired.
+CREDENTIAL_RETENTION_DAYS = env.int("CREDENTIAL_RETENTION_DAYS", default=7)
+# Vendor-issued tokens are renewed when less than this is left (or less than half their lifetime).
+TOKEN_RENEW_WINDOW_HOURS = env.int("TOKEN_RENEW_WINDOW_HOURS", default=72)
+# A secret only a person can rotate (ipSCAPE keys, VCC Live passwords, ...) older than this warns.
+CREDENTIAL_MAX_AGE_DAYS = env.int("CREDENTIAL_MAX_AGE_DAYS", default=90)
+# The idle expiry of the API tokens the portal mints at VoIPstudio (its own client mints 30 days).
+VOIPSTUDIO_TOKEN_EXPIRY_DAYS = env.int("VOIPSTUDIO_TOKEN_EXPIRY_DAYS", default=30)
+# Collect! states no token lifetimes; these are what the portal assumes (the simulator's defaults).
+COLLECT_ACCESS_TOKEN_SECONDS = env.int("COLLECT_ACCESS_TOKEN_SECONDS", default=900)
+COLLECT_REFRESH_TOKEN_SECONDS = env.int("COLLECT_REFRESH_TOKEN_SECONDS", default=86400)
+# Minutes between runs of the renewal task (beat, bulk queue).
+ROTATION_RENEW_EVERY_MINUTES = env.int("ROTATION_RENEW_EVERY_MINUTES", default=15)
+# Who is e-mailed when a person must act on a credential (comma-separated; empty: nobody).
+ROTATION_WARNING_EMAILS = env.list("ROTATION_WARNING_EMAILS", default=[])

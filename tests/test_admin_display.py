@@ -87,16 +87,20 @@ def test_a_first_pull_with_a_short_reach_says_how_far_back(
     assert PullRun.objects.count() == 1
 
 
-def test_the_list_explains_the_credential_version_and_promises_no_rollback(
-    admin_client: Client, vcc_integration: Integration
+def test_the_list_explains_the_credential_version_and_the_page_offers_the_rollback_it_promises(
+    admin_client: Client, support_user: object, vcc_integration: Integration
 ) -> None:
     credentials.save_credentials(vcc_integration, {"password": "another-password-1"}, CLI)
     listing = admin_client.get(reverse("admin:integrations_integration_changelist")).content.decode()
     assert "version 2, since" in listing
     assert "credential history" in listing  # the tooltip says what a version is
-    page = admin_client.get(reverse("admin:integrations_integration_change", args=[vcc_integration.pk]))
-    html = page.content.decode()
-    assert "Previous" in html and "rollback" not in html.lower()
+    change = reverse("admin:integrations_integration_change", args=[vcc_integration.pk])
+    rollback = reverse("admin:integrations_integration_rollback", args=[vcc_integration.pk])
+    html = admin_client.get(change).content.decode()
+    assert "Previous" in html and rollback in html  # "previous" is a promise the page keeps
+    support = Client()
+    support.force_login(support_user)  # type: ignore[arg-type]
+    assert rollback not in support.get(change).content.decode()
 
 
 def test_support_reads_the_account_by_its_field_labels(

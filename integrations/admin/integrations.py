@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
+from integrations.admin import rotation as rotation_views
 from integrations.admin import testing as test_views
 from integrations.admin.forms import (
     CREDENTIAL_PREFIX,
@@ -43,6 +44,7 @@ from integrations.registry import VENDORS, get_connector, vendor_choices
 from integrations.services import audit, credentials, pulls, schedules, testing
 from integrations.services.audit import Actor
 from integrations.services.integrations import delete_integration
+from integrations.services.rotation import renewal
 
 
 class AllowlistEntryInline(admin.TabularInline):
@@ -83,11 +85,15 @@ class ApiTokenInline(admin.TabularInline):
 
 class CredentialVersionInline(admin.TabularInline):
     model = CredentialVersion
-    fields = ("version", "state", "masked_secrets", "note", "created_by", "created_at", "activated_at")
+    # Paired columns (who and when; used and verified), so the history fits a 1366 px screen.
+    fields = ("version", "state", "masked_secrets", "note", "made", "activated_at", "use", "expires_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
     verbose_name_plural = "credential history"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CredentialVersion]:
+        return super().get_queryset(request).select_related("created_by")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -99,6 +105,16 @@ class CredentialVersionInline(admin.TabularInline):
     def masked_secrets(self, version: CredentialVersion) -> str:
         return format_html_join(", ", "{} {}", sorted(version.secret_hints.items())) or "—"
 
+    @admin.display(description="made by, when")
+    def made(self, version: CredentialVersion) -> SafeString:
+        who = version.created_by.get_username() if version.created_by else "cli / system"
+        return format_html("{}<br>{}", who, _when(version.created_at))
+
+    @admin.display(description="last used / last verified")
+    def use(self, version: CredentialVersion) -> SafeString:
+        # When each version last served a request, and last passed a live test.
+        return format_html("{}<br>{}", _when(version.last_used_at), _when(version.last_verified_at))
+
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
@@ -109,6 +125,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         "last_test",
         "effective_base_url",
         "credentials",
+        rotation_views.credential_badge,
         "allowlist_size",
     ]
     list_display_links = ["name"]
@@ -125,7 +142,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
         latest = TestRun.objects.filter(integration=OuterRef("pk")).order_by("-created_at", "-id")
         active = CredentialVersion.objects.filter(integration=OuterRef("pk"), state=CredentialState.ACTIVE)
-        return (
+        return renewal.prefetch_for_warnings(
             super()
             .get_queryset(request)
             .annotate(
@@ -407,6 +424,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                 wrap(may_preview(lambda request, pk: test_views.test_preview_view(site, request, pk))),
                 name="integrations_integration_test_preview",
             ),
+            *rotation_views.urls(site),
             *super().get_urls(),
         ]
 
@@ -421,6 +439,10 @@ class IntegrationAdmin(admin.ModelAdmin):
             return JsonResponse({"error": " ".join(exc.messages)}, status=400)
         # admin_view marks the response never_cache (no-store): the value is not kept anywhere.
         return JsonResponse({"field": field, "value": value})
+
+
+def _when(moment: Any) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else "—"
 
 
 _AUDIT_NAMES: dict[type, str] = {AllowlistEntry: "allowlist", ApiToken: "token"}

@@ -4,7 +4,7 @@ Vendor code imports from here and never imports ``requests``.  This package impo
 Django and nothing else of the project, so connectors and their tests need no database.
 """
 
-from .auth import Auth, BasicAuth, BearerRefreshAuth, HeaderAuth, LoginSessionAuth, SecretSource
+from .auth import Auth, BasicAuth, BearerAuth, BearerRefreshAuth, HeaderAuth, LoginSessionAuth, SecretSource
 from .client import HttpClient, HttpRequest, HttpResponse
 from .errors import (
     AuthFailed,
@@ -33,6 +33,7 @@ __all__ = [
     "AuthFailed",
     "BadResponse",
     "BasicAuth",
+    "BearerAuth",
     "BearerRefreshAuth",
     "BlockedTarget",
     "ConnectionDropped",

@@ -80,6 +80,28 @@ class HeaderAuth:
         return f"HeaderAuth({self.header!r})"
 
 
+class BearerAuth:
+    """A session token already in hand (e.g. a renewal's new access token), sent as it is."""
+
+    def __init__(self, token: SecretSource, extra_headers: Mapping[str, str] = MappingProxyType({})) -> None:
+        self.token = token
+        self.extra_headers = dict(extra_headers)
+
+    def apply(self, client: HttpClient, request: HttpRequest) -> HttpRequest:
+        token = self.token()
+        client.redactor.add(token)
+        return request.with_headers({**self.extra_headers, "Authorization": f"Bearer {token}"})
+
+    def refresh(self, client: HttpClient) -> bool:
+        return False  # the point is to test this very token: no silent login behind it
+
+    def preview_headers(self) -> dict[str, str]:
+        return {**Redactor().headers(self.extra_headers), "Authorization": f"Bearer {MASK}"}
+
+    def __repr__(self) -> str:
+        return "BearerAuth()"
+
+
 class _SessionAuth:
     """Shared by the schemes that log in: counters, a lock, the login call and its errors."""
 
@@ -220,6 +242,19 @@ class BearerRefreshAuth(_SessionAuth):
         shown = Redactor().headers(self.extra_headers)
         shown["Authorization"] = f"Bearer {MASK}"
         return shown
+
+    def renew(self, client: HttpClient, refresh_token: str | None) -> tuple[str, str, str]:
+        """A new pair from `refresh_token`, or from a new login when that is refused or absent.
+
+        Returns (access, refresh, "refresh" | "login"); raises the login's error when both fail.
+        """
+        with self._lock:
+            self._access, self._refresh_token = None, refresh_token
+            via = "refresh" if refresh_token and self._use_refresh_token(client) else "login"
+            if via == "login":
+                self._login(client)
+            assert self._access is not None
+            return self._access, self._refresh_token or "", via
 
     def _login(self, client: HttpClient) -> str:
         response, payload = self._post(client, self.login_url, self.login_body())

@@ -6,9 +6,10 @@ from integrations.models.integrations import Integration
 from integrations.models.pulls import PullRun, PullState, PullStatus
 from integrations.models.records import CallRecord, RawRecord
 from integrations.models.reports import Report, ReportPeriod, ReportRun
+from integrations.models.rotation import Rotation, RotationState, RotationStep, StepOutcome
 from integrations.models.runs import RunStatus, TestRun
 from integrations.models.schedules import PullSchedule, ScheduleKind
-from integrations.models.tokens import ApiToken
+from integrations.models.tokens import ApiToken, TokenKind
 from integrations.models.workers import WorkerHeartbeat
 
 __all__ = [
@@ -29,8 +30,13 @@ __all__ = [
     "Report",
     "ReportPeriod",
     "ReportRun",
+    "Rotation",
+    "RotationState",
+    "RotationStep",
     "RunStatus",
     "ScheduleKind",
+    "StepOutcome",
     "TestRun",
+    "TokenKind",
     "WorkerHeartbeat",
 ]

@@ -42,8 +42,30 @@ class CredentialVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("issued", auto_now_add=True, help_text="When this version was made.")
     activated_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the vendor stops accepting it, where known."
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last request sent with it (updated at most once a minute)."
+    )
+    last_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last live test request it passed."
+    )
+    secret_set_at = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="When each secret got the value it has here (ISO dates; no values): its age.",
+    )
+    api_token = models.ForeignKey(
+        "integrations.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The vendor-issued token this version carries, if the portal minted it.",
+    )
 
     class Meta:
         ordering = ["integration", "-version"]

@@ -31,6 +31,14 @@ class PullRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life (every page).")
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the process running it")
+    credential_version = models.ForeignKey(
+        "integrations.CredentialVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The credentials its requests use: a rotation waits for it before revoking them.",
+    )
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)
     pages = models.PositiveIntegerField(default=0)

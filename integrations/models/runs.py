@@ -29,6 +29,22 @@ class TestRun(models.Model):
     )
     requested_via = models.CharField(max_length=16, default="admin", help_text="admin, cli or connectivity")
     batch = models.UUIDField(null=True, blank=True, db_index=True, help_text="Runs started together.")
+    credential_version = models.ForeignKey(
+        "integrations.CredentialVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The credentials it was sent with (a rotation tests a staged version).",
+    )
+    session_token = models.ForeignKey(
+        "integrations.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A vendor-issued session token it was sent with (a renewal's verification).",
+    )
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

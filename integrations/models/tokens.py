@@ -6,6 +6,12 @@ from integrations.fields import EncryptedTextField
 from integrations.models.credentials import mask
 
 
+class TokenKind(models.TextChoices):
+    API = "api", "API token"
+    ACCESS = "access", "Session access token"
+    REFRESH = "refresh", "Session refresh token"
+
+
 class ApiToken(models.Model):
     """A token a vendor issued to us (e.g. a VoIPstudio API key): value encrypted, shown masked."""
 
@@ -13,12 +19,24 @@ class ApiToken(models.Model):
         "integrations.Integration", on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(max_length=100, help_text="The name the token has at the vendor.")
+    kind = models.CharField(max_length=16, choices=TokenKind.choices, default=TokenKind.API)
+    vendor_id = models.CharField(max_length=64, blank=True, help_text="The vendor's own id of the token.")
     value = EncryptedTextField()
     value_hint = models.CharField("token", max_length=16, blank=True, editable=False)
     issued_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Blank: never expires.")
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    idle_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="An idle expiry: every request moves expires_at this far ahead (VoIPstudio).",
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="Updated at most once a minute.")
+    last_verified_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    renew_failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The last renewal that failed: a person must look."
+    )
+    renew_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["integration", "-issued_at"]

@@ -97,3 +97,49 @@ def rotate_all(
         if progress:
             progress(result)
     return results
+
+
+@dataclass
+class FieldKeys:
+    """How many values of one encrypted field each key of the ring opens."""
+
+    label: str
+    per_key: list[int]
+    unreadable: int = 0
+
+
+@dataclass
+class RingState:
+    fingerprints: list[str]
+    fields: list[FieldKeys]
+
+    def total(self, index: int) -> int:
+        return sum(f.per_key[index] for f in self.fields)
+
+    @property
+    def unreadable(self) -> int:
+        return sum(f.unreadable for f in self.fields)
+
+    @property
+    def keys(self) -> list[tuple[int, str, int]]:
+        """(position from 1, fingerprint, values it opens), the first being the current key."""
+        return [(i + 1, fp, self.total(i)) for i, fp in enumerate(self.fingerprints)]
+
+
+def ring_state() -> RingState:
+    """Count the stored ciphertexts per key of the ring (each key tried; nothing decrypted is kept)."""
+    prints = crypto.fingerprints()
+    fields = []
+    for model, f in encrypted_fields():
+        counts = FieldKeys(label=f"{model._meta.label}.{f.name}", per_key=[0] * len(prints))
+        values = model._base_manager.exclude(**{f"{f.attname}__isnull": True}).values_list(
+            f.attname, flat=True
+        )
+        for token in values.iterator():
+            index = crypto.key_index(token)
+            if index is None:
+                counts.unreadable += 1
+            else:
+                counts.per_key[index] += 1
+        fields.append(counts)
+    return RingState(fingerprints=prints, fields=fields)

@@ -66,7 +66,7 @@ def claim(run: PullRun) -> Lease | None:
         state.save(update_fields=["running", "generation"])
         run.status, run.heartbeat_at = PullStatus.RUNNING, now
         run.started_at = run.started_at or now
-        run.worker = f"{socket.gethostname()}:{os.getpid()}"
+        run.worker = this_process()
         run.watermark_before = state.watermark
         if resumed:
             # Its worker died mid-walk and its message came back: walk again from the watermark.
@@ -109,16 +109,25 @@ def alive(holder: PullRun, now: datetime) -> bool:
     lease = timedelta(seconds=settings.PULL_LEASE_SECONDS)
     if holder.heartbeat_at is None or now - holder.heartbeat_at > lease:
         return False
-    host, _, pid = holder.worker.rpartition(":")
+    return not process_gone(holder.worker)
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_gone(worker: str) -> bool:
+    """Whether the process named `host:pid` is known to be dead (only knowable on this host)."""
+    host, _, pid = worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
         # Same machine: a killed worker is known at once, not only when its lease runs out.
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
-            return False
-        except PermissionError:
             return True
-    return True
+        except PermissionError:
+            return False
+    return False
 
 
 def _locked_state(run: PullRun) -> PullState:

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from integrations.http import HttpClient, Redactor, TargetPolicy
-from integrations.models import Integration
+from integrations.models import ApiToken, CredentialVersion, Integration
 from integrations.vendors.base import Account
 
 
@@ -14,19 +14,42 @@ class NotReady(Exception):
     """The integration cannot make requests yet (no credentials, no address)."""
 
 
-def account_for(integration: Integration) -> Account:
-    active = integration.active_credentials
-    if active is None:
+def account_for(
+    integration: Integration,
+    version: CredentialVersion | None = None,
+    session: ApiToken | None = None,
+) -> Account:
+    """The account as `version` (default: the active one) has it; `session`: a token to send."""
+    version = version or integration.active_credentials
+    if version is None:
         raise NotReady(f"{integration} has no credentials yet: store them on the integration first.")
     if not integration.base_url:
         raise NotReady(f"{integration} has no base URL: set the account fields or a base URL override.")
     # Secrets are read (decrypted) one at a time, only when the auth step asks for them.
     return Account(
         base_url=integration.base_url,
-        public=dict(active.public_values),
-        secret=active.secret,
+        public=dict(version.public_values),
+        secret=version.secret,
         timezone=integration.timezone,
+        session_token=(lambda: session.value) if session is not None else None,
     )
+
+
+def pin_active(integration: Integration, record: Callable[[CredentialVersion], None]) -> CredentialVersion:
+    """The active version, recorded by `record` as in use before anything is sent with it.
+
+    Checked again after recording: a rotation that switched versions in between is seen here (and
+    this caller takes the new one), or it sees this caller's record, and waits for it before it
+    revokes the old credential. Either way no request goes out on a credential being revoked.
+    """
+    for _ in range(5):
+        active = integration.active_credentials
+        if active is None:
+            raise NotReady(f"{integration} has no credentials yet: store them on the integration first.")
+        record(active)
+        if CredentialVersion.objects.filter(pk=active.pk, state="active").exists():
+            return active
+    raise NotReady(f"{integration}'s credentials are changing right now: try again in a moment.")
 
 
 def policy_for(integration: Integration) -> TargetPolicy:
@@ -42,13 +65,14 @@ def policy_for(integration: Integration) -> TargetPolicy:
     )
 
 
-def redactor_for(integration: Integration) -> Redactor:
-    """A redactor that knows every secret of the active credentials, before anything is sent."""
+def redactor_for(integration: Integration, *also: CredentialVersion | None) -> Redactor:
+    """A redactor that knows every secret of the active credentials (and of `also`) up front."""
     redactor = Redactor()
-    active = integration.active_credentials
-    if active is not None:
+    for version in (integration.active_credentials, *also):
+        if version is None:
+            continue
         for name in integration.connector.sensitive_fields():
-            value = active.secret(name)
+            value = version.secret(name)
             if value:
                 redactor.add(value)
     return redactor

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.http import HttpError, Redactor
-from integrations.models import Integration, PullRun, PullStatus
-from integrations.services import leases
+from integrations.models import CredentialVersion, Integration, PullRun, PullStatus
+from integrations.services import credentials, leases
 from integrations.services.audit import Actor
-from integrations.services.outbound import NotReady, account_for, client_for, redactor_for
+from integrations.services.outbound import NotReady, account_for, client_for, pin_active, redactor_for
 from integrations.services.prefetch import prefetched
 from integrations.services.queueing import send_after_commit
 from integrations.services.records import PreparedPage, prepare_page, store_prepared
@@ -111,7 +111,11 @@ def _walk(run: PullRun, lease: leases.Lease, redactor: Redactor) -> None:
     integration = run.integration
     connector = integration.connector
     resource = connector.resource(run.resource)
-    account = account_for(integration)
+    # Recorded before the first request: a rotation revokes the old credential only after this
+    # walk, which keeps the version it started with to its last page, has finished.
+    version = pin_active(integration, lambda v: _pin(run, v))
+    run.credential_version = version
+    account = account_for(integration, version)
     tz = ZoneInfo(integration.timezone)
     until = timezone.now()
     if run.since_override:
@@ -148,6 +152,10 @@ def _walk(run: PullRun, lease: leases.Lease, redactor: Redactor) -> None:
         leases.finish(run, lease, PullStatus.SUCCEEDED, "ok", "")
 
 
+def _pin(run: PullRun, version: CredentialVersion) -> None:
+    PullRun.objects.filter(pk=run.pk).update(credential_version=version)
+
+
 def _store(run: PullRun, lease: leases.Lease, resource: Resource, page: PreparedPage) -> None:
     """One page's rows and the run's progress, in one transaction, under the lease."""
     with transaction.atomic():
@@ -160,3 +168,4 @@ def _store(run: PullRun, lease: leases.Lease, resource: Resource, page: Prepared
         run.expected_total = page.total if page.total is not None else run.expected_total
         run.heartbeat_at = timezone.now()
         run.save(update_fields=["pages", "rows_seen", "created", "updated", "expected_total", "heartbeat_at"])
+        credentials.touch(run.credential_version_id)

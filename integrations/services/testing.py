@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.http import HttpError, HttpRequest, HttpResponse, Redactor, blocked_reason
-from integrations.models import AllowlistKind, Integration, RunStatus, TestRun
+from integrations.models import AllowlistKind, ApiToken, CredentialVersion, Integration, RunStatus, TestRun
 from integrations.roles import SIDE_EFFECT_TEST_PERMISSION
-from integrations.services import audit
+from integrations.services import audit, credentials
 from integrations.services.audit import Actor
 from integrations.services.curl import curl_command
-from integrations.services.outbound import NotReady, account_for, client_for, redactor_for
+from integrations.services.outbound import NotReady, account_for, client_for, pin_active, redactor_for
 from integrations.services.queueing import send_after_commit
 from integrations.vendors.base import UnknownEndpoint
 from integrations.vendors.catalogue import Endpoint
@@ -107,11 +107,15 @@ def start(
     batch: uuid.UUID | None = None,
     inline: bool = False,
     confirm_side_effect: bool = False,
+    credential: CredentialVersion | None = None,
+    session: ApiToken | None = None,
 ) -> TestRun:
     """Record a queued run (audited) and hand it to the `interactive` queue, or run it here.
 
     An endpoint with a side effect (e.g. one that places a real call) is sent only by someone
     holding SIDE_EFFECT_PERMISSION, and only with `confirm_side_effect` (a deliberate second step).
+    `credential` sends it with that version (a rotation verifying a staged one) instead of the
+    active one; `session` with that vendor-issued session token instead of logging in.
     """
     if not actor.has_perm(RUN_PERMISSION):
         raise PermissionDenied("You may not run test requests.")
@@ -141,10 +145,13 @@ def start(
             requested_by=actor.user,
             requested_via=via,
             batch=batch,
+            credential_version=credential,
+            session_token=session,
         )
-        audit.record(
-            "test.run", actor, run, integration=integration, details={"endpoint": endpoint.key, "via": via}
-        )
+        details = {"endpoint": endpoint.key, "via": via}
+        if credential is not None:
+            details["credential_version"] = str(credential.version)
+        audit.record("test.run", actor, run, integration=integration, details=details)
         if not inline:
             send_after_commit(RUN_TEST_TASK, run.pk, "interactive", lambda why: _not_queued(run, why))
     if inline:
@@ -161,14 +168,16 @@ def _not_queued(run: TestRun, why: str) -> None:
 
 def execute(run_id: int) -> TestRun:
     """Send the run's request and store what happened. Safe to call twice (a redelivered task)."""
-    run = TestRun.objects.select_related("integration").get(pk=run_id)
+    run = TestRun.objects.select_related("integration", "credential_version", "session_token").get(pk=run_id)
     if run.is_done:
         return run
     run.status, run.started_at = RunStatus.RUNNING, timezone.now()
     run.save(update_fields=["status", "started_at"])
     redactor = Redactor()
     try:
-        redactor = redactor_for(run.integration)
+        redactor = redactor_for(run.integration, run.credential_version)
+        if run.session_token is not None:
+            redactor.add(run.session_token.value)
         diagnosis = _send(run, redactor)
     except NotReady as exc:
         run.status, run.error = RunStatus.FAILED, str(exc)
@@ -193,7 +202,8 @@ def _send(run: TestRun, redactor: Redactor) -> Diagnosis:
     cleaned, errors = endpoint.clean(run.params)
     if errors:
         raise NotReady("; ".join(f"{k}: {v}" for k, v in errors.items()))
-    account = account_for(integration)
+    version = run.credential_version or pin_active(integration, lambda v: _pin(run, v))
+    account = account_for(integration, version, run.session_token)
     request = connector.build_request(account, endpoint, cleaned)
     auth = connector.auth(account)
     run.request_method = request.method
@@ -217,11 +227,20 @@ def _send(run: TestRun, redactor: Redactor) -> Diagnosis:
             response = exc.response
             diagnosis = connector.diagnose_error(exc)
     run.total_ms = int((time.monotonic() - started) * 1000)
+    credentials.touch(version.pk, run.session_token_id)
+    if diagnosis.ok:
+        credentials.mark_verified(version, run.session_token)
     if response is not None:
         _store_response(run, response, redactor)
     return diagnosis.but(
         vendor_message=redactor.text(diagnosis.vendor_message), observed=redactor.text(diagnosis.observed)
     )
+
+
+def _pin(run: TestRun, version: CredentialVersion) -> None:
+    """Recorded (committed) before the request goes out: a rotation waits for this run."""
+    run.credential_version = version
+    TestRun.objects.filter(pk=run.pk).update(credential_version=version)
 
 
 def _store_response(run: TestRun, response: HttpResponse, redactor: Redactor) -> None:

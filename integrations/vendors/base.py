@@ -27,6 +27,7 @@ from integrations.http import (
 from integrations.vendors.catalogue import Endpoint
 from integrations.vendors.diagnosis import Code, Diagnosis, default
 from integrations.vendors.resources import Call, Page, Resource
+from integrations.vendors.rotation import RotationPlan, staged
 
 Validator = Callable[[str], str | None]
 """Returns an error message for a bad value, None for a good one."""
@@ -83,6 +84,8 @@ class Account:
     public: Mapping[str, str]
     secret: Callable[[str], str]
     timezone: str = "UTC"
+    session_token: Callable[[], str] | None = None
+    """A vendor-issued session token to send instead of logging in (a renewal's verification)."""
 
 
 class UnknownEndpoint(KeyError):
@@ -126,6 +129,11 @@ class Connector:
     credential_fields: ClassVar[tuple[CredentialField, ...]]
     credential_sets: ClassVar[tuple[tuple[str, ...], ...]] = ()
     """Alternative sets of fields, one of which must be complete (empty: every required field)."""
+    rotation: ClassVar[RotationPlan] = staged(
+        "A person changes the secret at the vendor and types it here; it is verified before use.",
+        "the vendor's own admin pages",
+    )
+    """The steps of the vendor's key-rotation workflow (see `vendors/rotation.py`)."""
 
     @classmethod
     def sensitive_fields(cls) -> frozenset[str]:

@@ -1,5 +1,6 @@
-"""`manage.py integrations add|list|allowlist` — the CLI contract of DESIGN.md."""
+"""`manage.py integrations add|list|test|pull|rotate|rollback|allowlist` — DESIGN.md's CLI contract."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from integrations.management.commands._cli import CliError, parse_assignments, run_reporting_errors
 from integrations.models import AllowlistKind, Integration, PullRun, PullStatus, TestRun
 from integrations.registry import VENDORS, UnknownVendor, get_connector
-from integrations.services import allowlists, pulls, testing
+from integrations.services import allowlists, pulls, rotation, testing
 from integrations.services.audit import CLI
 from integrations.services.integrations import create_integration
 
@@ -31,10 +32,19 @@ def _describe(integration: Integration) -> dict[str, Any]:
         "base_url": integration.base_url,
         "timezone": integration.timezone,
         "credential_version": active.version if active else None,
+        "credential_last_verified": active.last_verified_at.isoformat()
+        if active and active.last_verified_at
+        else None,
+        "rotation_in_progress": _rotation_step(integration),
         "account": dict(active.public_values) if active else {},
         "allowlist": {kind: integration.allowlist.filter(kind=kind).count() for kind in AllowlistKind.values},
         "last_test": _last_test(integration),
     }
+
+
+def _rotation_step(integration: Integration) -> str | None:
+    current = rotation.open_rotation(integration)
+    return f"#{current.pk} at {current.step}" if current else None
 
 
 def _last_test(integration: Integration) -> dict[str, Any] | None:
@@ -147,6 +157,24 @@ class Command(BaseCommand):
         pull.add_argument("--since", help="ISO-8601 start of the window, instead of the watermark.")
         pull.add_argument("--json", action="store_true")
 
+        rotate = sub.add_parser(
+            "rotate", help="Rotate the credentials the vendor's way; exit 0 once the new ones are verified."
+        )
+        rotate.add_argument("name")
+        rotate.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=@ENVVAR",
+            help="A new secret, as FIELD=@ENVVAR or FIELD=- (stdin); e.g. ipSCAPE's key not in use.",
+        )
+        rotate.add_argument("--abandon", action="store_true", help="Abandon the rotation in progress.")
+        rotate.add_argument("--json", action="store_true")
+
+        rollback = sub.add_parser("rollback", help="Restore the previous credential version.")
+        rollback.add_argument("name")
+        rollback.add_argument("--json", action="store_true")
+
         allow = sub.add_parser("allowlist", help="Show or change an integration's allowlist.")
         allow.add_argument("name")
         allow.add_argument("action", choices=["add", "remove", "list"])
@@ -256,6 +284,56 @@ class Command(BaseCommand):
         run_reporting_errors(self, options["json"], action, text)
         if outcome and outcome["status"] != PullStatus.SUCCEEDED:
             raise SystemExit(1)
+
+    def do_rotate(self, options: dict[str, Any]) -> None:
+        outcome: dict[str, Any] = {}
+
+        def action() -> dict[str, Any]:
+            integration = _integration(options["name"])
+            if options["abandon"]:
+                current = rotation.open_rotation(integration)
+                if current is None:
+                    raise CliError(f"{integration} has no rotation in progress")
+                rotation.abandon(current, CLI)
+                outcome.update(asdict(rotation.outcome(integration, current)), ok=True)
+                return outcome
+            changes = parse_assignments(options["set"], integration.connector.sensitive_fields())
+            try:
+                result = rotation.rotate(integration, CLI, changes)
+            except rotation.RotationBusy as exc:
+                raise CliError(str(exc)) from None
+            outcome.update(asdict(result), ok=result.ok)
+            return outcome
+
+        def text(result: dict[str, Any]) -> str:
+            return (
+                f"{result['integration']}: {result['status']} (active version {result['active_version']}, "
+                f"last test {result['diagnosis'] or '—'})\n  {result['message']}"
+            )
+
+        run_reporting_errors(self, options["json"], action, text)
+        if outcome and not outcome["ok"]:
+            raise SystemExit(1)
+
+    def do_rollback(self, options: dict[str, Any]) -> None:
+        def action() -> dict[str, Any]:
+            integration = _integration(options["name"])
+            restored, run = rotation.rollback(integration, CLI)
+            return {
+                "ok": True,
+                "integration": integration.name,
+                "status": "rolled_back",
+                "active_version": restored.version,
+                "diagnosis": run.diagnosis if run else None,
+            }
+
+        def text(result: dict[str, Any]) -> str:
+            return (
+                f"{result['integration']}: version {result['active_version']} is active again "
+                f"(live test: {result['diagnosis'] or '—'})"
+            )
+
+        run_reporting_errors(self, options["json"], action, text)
 
     def do_allowlist(self, options: dict[str, Any]) -> None:
         def action() -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """Collect! REST API: operator login to a Bearer token, optional `x-collect-database`."""
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
-from integrations.http import Auth, BadResponse, BearerRefreshAuth, HttpClient, HttpRequest
+from integrations.http import Auth, BadResponse, BearerAuth, BearerRefreshAuth, HttpClient, HttpRequest
 from integrations.vendors.base import (
     NOT_BLANK,
     Account,
@@ -19,6 +20,7 @@ from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code, Diagnosis
 from integrations.vendors.paging import Answer, walk
 from integrations.vendors.resources import RAW, Call, Page, Resource
+from integrations.vendors.rotation import VERIFY, RotationPlan, SessionPair, Step, Workflow
 from integrations.vendors.values import as_count, rows_in_window
 
 from .schemas import LIMIT_MAX
@@ -43,6 +45,22 @@ class Collect(Connector):
             help_text="Only with several databases: sent as x-collect-database, e.g. cv_masterdb",
             validators=(matches(r"cv_[A-Za-z0-9_]+", "must look like cv_name"),),
         ),
+    )
+    # Sessions are renewed by API (the refresh endpoint is a simulator decision, vendors.md); the
+    # operator password is changed inside Collect! by a person and staged like any typed secret.
+    rotation: ClassVar[RotationPlan] = RotationPlan(
+        Workflow.SESSION,
+        "Renew the session with the refresh token (a new login if it is refused), verify the new access "
+        "token, record the pair. An operator password change is staged, verified and promoted.",
+        steps=(
+            Step(
+                "renew",
+                "Renew the session",
+                "POST auth/refresh with the stored refresh token; a new login when it is refused.",
+            ),
+            VERIFY,
+        ),
+        where="Collect! → the operator's own settings (operator passwords are managed inside Collect!)",
     )
     endpoints = (
         Endpoint(
@@ -84,6 +102,9 @@ class Collect(Connector):
     @classmethod
     def auth(cls, account: Account) -> Auth:
         database = account.public.get("database")
+        extra = {"x-collect-database": database} if database else {}
+        if account.session_token is not None:
+            return BearerAuth(account.session_token, extra)
         return BearerRefreshAuth(
             urljoin(account.base_url, "auth/login"),
             lambda: {"op_id": account.public["op_id"], "op_password": account.secret("op_password")},
@@ -91,8 +112,17 @@ class Collect(Connector):
             # The REST API page wraps the login answer in `result`; a top-level pair is taken too.
             access_key=("result.access_token", "access_token"),
             refresh_key=("result.refresh_token", "refresh_token"),
-            extra_headers={"x-collect-database": database} if database else {},
+            extra_headers=extra,
         )
+
+    @classmethod
+    def renew_session(cls, client: HttpClient, account: Account, refresh_token: str | None) -> SessionPair:
+        """A new access/refresh pair: the refresh endpoint first, a new login when it refuses."""
+        auth = cls.auth(replace(account, session_token=None))
+        assert isinstance(auth, BearerRefreshAuth)
+        access, refresh, via = auth.renew(client, refresh_token)
+        # Collect! states no lifetimes (vendors.md section 3): expires_in stays unknown.
+        return SessionPair(access=access, refresh=refresh, via=via)
 
     # --- pulls ----------------------------------------------------------------------------------
     # Collect!'s list has no time filter: every pull walks the table and keeps the rows whose own

@@ -15,6 +15,7 @@ from integrations.vendors.base import (
 )
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code
+from integrations.vendors.rotation import VERIFY, RotationPlan, Step, Workflow
 
 from . import pulls
 
@@ -39,6 +40,25 @@ class Ipscape(Connector):
             help_text="Which secret key requests use (1 or 2); rotation switches it without downtime",
             validators=(one_of("1", "2"),),
         ),
+    )
+    # Two interchangeable secret keys, rotated in the ipSCAPE workspace (no API for it, vendors.md
+    # section 4): rotate the key not in use while the other serves, verify, switch, then the other.
+    rotation: ClassVar[RotationPlan] = RotationPlan(
+        Workflow.TWO_KEYS,
+        "Rotate the secret key not in use in the ipSCAPE workspace, paste it, verify it, switch to it; "
+        "then the same for the other key. One key serves at every moment.",
+        steps=(
+            Step(
+                "choose", "Rotate the key not in use in the workspace", "Key {other} keeps serving meanwhile."
+            ),
+            Step("paste", "Paste the new key", "Secret key {slot}, exactly as the workspace shows it."),
+            VERIFY,
+            Step("switch", "Switch to it", "Requests use secret key {slot} from now on."),
+        ),
+        person_rotates=("secret_key_1", "secret_key_2"),
+        key_slots=("secret_key_1", "secret_key_2"),
+        selector="active_key",
+        where="Workspace → Integration → API tokens → your token → rotate secret key {slot}",
     )
     endpoints = (
         Endpoint(

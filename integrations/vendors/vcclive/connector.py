@@ -7,6 +7,7 @@ from integrations.http import Auth, BasicAuth
 from integrations.vendors.base import HOST_LABEL, NOT_BLANK, Account, Connector, CredentialField, PullCode
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code, Diagnosis
+from integrations.vendors.rotation import RotationPlan, staged
 
 from . import pulls
 from .schemas import ROWS_CAP
@@ -45,6 +46,14 @@ class VccLive(Connector):
             help_text="The token password created under 'To Create a Token' in the VCC Live admin",
             validators=(NOT_BLANK,),
         ),
+    )
+    # VCC Live has no rotation API: a person creates a new token (password) in the VCC Live admin,
+    # the old one keeps working until deleted there, and the portal verifies the new one first.
+    rotation: ClassVar[RotationPlan] = staged(
+        "Create a new token in VCC Live, stage its password here, verify, promote; delete the old "
+        "token in VCC Live once you have confirmed.",
+        "VCC Live admin → To Create a Token (register the portal's address on the new token too)",
+        person_rotates=("password",),
     )
     endpoints = (
         Endpoint(

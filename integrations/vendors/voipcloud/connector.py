@@ -7,6 +7,7 @@ from integrations.http import Auth, HeaderAuth
 from integrations.vendors.base import HOST_NAME, NOT_BLANK, Account, Connector, CredentialField, PullCode
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code
+from integrations.vendors.rotation import RotationPlan, staged
 
 from . import pulls
 from .schemas import LIMIT_DEFAULT, LIMIT_MAX, SORT_ORDERS
@@ -71,6 +72,12 @@ class VoipCloud(Connector):
             required=False,
             help_text="The 'Secret Token' VoIPcloud sends as X-Pbx-Token on webhooks (optional)",
         ),
+    )
+    # No rotation API: the key is regenerated in the customer portal and typed in here.
+    rotation: ClassVar[RotationPlan] = staged(
+        "Regenerate the API key in the VoIPcloud portal, stage it here, verify, promote.",
+        "VoIPcloud portal → Integration/API tab → API",
+        person_rotates=("api_key",),
     )
     endpoints = (
         Endpoint(

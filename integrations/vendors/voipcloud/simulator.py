@@ -58,6 +58,10 @@ def _default_users() -> dict[str, str]:
 class VoipCloudSettings(SimSettings):
     pbx_host: str = "pbx.sim.example.test"
     api_key: str = secret_field("sim-voipcloud-api-key")
+    # ASSUMPTION (beyond vendors.md): whether an old key keeps working for a while after a new one
+    # is generated in the portal is not documented. Further keys accepted besides api_key, so a
+    # test can model an overlap (or none, the default).
+    extra_api_keys: list[str] = field(default_factory=list, metadata={"secret": True})
     webhook_secret: str = secret_field("sim-voipcloud-webhook-secret")
     # ASSUMPTION (vendors.md, Simulator decisions): 100 requests per 15 minutes per key.
     rate_limit: int | None = RATE_LIMIT
@@ -119,7 +123,8 @@ class VoipCloudSimulator(SimulatorApp[VoipCloudSettings]):
         # vendors.md: the key goes in a header named `token` (the old query parameter no longer
         # works); a wrong key is 401 "Not authorised".
         given = request.headers.get("token", "").encode()
-        if not given or not hmac.compare_digest(given, self.settings.api_key.encode()):
+        keys = (self.settings.api_key, *self.settings.extra_api_keys)
+        if not given or not any(hmac.compare_digest(given, key.encode()) for key in keys):
             return self.error_response(401, "Not authorised")
         return None
 

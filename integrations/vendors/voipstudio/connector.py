@@ -1,13 +1,23 @@
 """VoIPstudio REST API: a login session (e-mail + password) or a long-lived API token."""
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
-from integrations.http import Auth, BasicAuth, LoginSessionAuth
+from integrations.http import (
+    Auth,
+    BadResponse,
+    BasicAuth,
+    HttpClient,
+    HttpRequest,
+    LoginSessionAuth,
+    error_for_status,
+)
 from integrations.vendors.base import DIGITS, EMAIL, NOT_BLANK, Account, Connector, CredentialField, PullCode
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code
+from integrations.vendors.rotation import VERIFY, MintedToken, RotationPlan, Step, Workflow
 
 from . import pulls
 
@@ -60,6 +70,26 @@ class VoipStudio(Connector):
     )
     # Either a login session or an API token; the API token is preferred when both are set.
     credential_sets = (("email", "password"), ("user_id", "api_token"))
+    # API tokens are minted and revoked by API (vendors.md, VoIPstudio's own CLI client): a new one
+    # is verified and switched to before the old one is revoked. A login (e-mail + password)
+    # integration becomes an API-token one this way.
+    rotation: ClassVar[RotationPlan] = RotationPlan(
+        Workflow.MINT,
+        "Mint a new API token, verify it, switch to it, revoke the old one; no person needed.",
+        steps=(
+            Step("mint", "Mint a new API token", "POST /apitokens with a dated name and the chosen expiry."),
+            VERIFY,
+            Step("switch", "Switch to it", "Requests use the new token from now on."),
+            Step(
+                "revoke",
+                "Revoke the old token",
+                "DELETE /apitokens/{token}, once no request still uses the old token.",
+            ),
+        ),
+        where="Administration → Users → Edit → Advanced → API keys",
+        token_field="api_token",  # noqa: S106 (a field name, not a token)
+        token_companion="user_id",  # noqa: S106 (a field name)
+    )
     endpoints = (
         Endpoint("me", "Who am I (/me)", "GET", "me", connectivity=True, description="The signed-in user."),
         Endpoint("ping", "Ping", "GET", "ping", description="Keeps a login session alive."),
@@ -143,6 +173,55 @@ class VoipStudio(Connector):
     @classmethod
     def envelope_error(cls, payload: Any) -> str | None:
         return None if isinstance(payload, dict) and "data" in payload else "the answer has no 'data'"
+
+    # --- API tokens (the rotation's vendor calls) ----------------------------------------------
+    @classmethod
+    def mint_token(
+        cls, client: HttpClient, auth: Auth, account: Account, name: str, expiry_seconds: int
+    ) -> MintedToken:
+        """POST /apitokens: a new long-lived token; `expiry_seconds` is an idle expiry (0 = never)."""
+        url = urljoin(account.base_url, "apitokens")
+        request = HttpRequest("POST", url, json={"name": name, "expiry": expiry_seconds}, idempotent=False)
+        payload = cls.get_json(client, auth, request)
+        return cls._minted(client, payload.get("data"), name)
+
+    @classmethod
+    def find_token(cls, client: HttpClient, auth: Auth, account: Account, name: str) -> MintedToken | None:
+        """The token called `name`, if the vendor has one (names are unique per user)."""
+        query = json.dumps([{"property": "name", "operator": "eq", "value": name}])
+        request = HttpRequest("GET", urljoin(account.base_url, "apitokens"), params=(("filter", query),))
+        rows = cls.get_json(client, auth, request).get("data")
+        # `eq` is exact at VoIPstudio, but filter here too: a like-minded server must not fool us.
+        found = [row for row in rows or [] if isinstance(row, dict) and row.get("name") == name]
+        return cls._minted(client, found[0], name) if found else None
+
+    @classmethod
+    def revoke_token(cls, client: HttpClient, auth: Auth, account: Account, token: str) -> None:
+        """DELETE /apitokens/{token} (the value itself in the path); raises when it is refused."""
+        client.redactor.add(token)  # the path holds it: the client's log line must not
+        url = urljoin(account.base_url, "apitokens/" + quote(token, safe=""))
+        response = client.send(HttpRequest("DELETE", url), auth=auth)
+        if response.status_code in (204, 200, 404):  # 404: already gone, which is what we wanted
+            return
+        raise error_for_status(response) or BadResponse(
+            f"VoIPstudio answered HTTP {response.status_code} to the revocation", response=response
+        )
+
+    @classmethod
+    def _minted(cls, client: HttpClient, data: Any, name: str) -> MintedToken:
+        if not isinstance(data, dict) or not isinstance(data.get("token"), str) or not data["token"]:
+            raise BadResponse("VoIPstudio: the API token answer holds no token")
+        token = data["token"]
+        client.redactor.add(token)
+        expiry = data.get("expiry")
+        idle = int(expiry) if isinstance(expiry, int | str) and str(expiry).isdigit() else None
+        return MintedToken(
+            value=token,
+            name=str(data.get("name") or name),
+            vendor_id=str(data.get("id") or ""),
+            owner_id=str(data.get("user_id") or ""),
+            idle_seconds=idle or None,  # 0 = never expires
+        )
 
     # --- pulls: in pulls.py ---------------------------------------------------------------------
     resources = pulls.RESOURCES
