@@ -11,16 +11,17 @@ from integrations.vendors.resources import DIRECTIONS, OUTCOMES
 
 
 class SafeDateTimeField(django_filters.fields.IsoDateTimeField):
-    """An ISO 8601 time; one too far out to convert to UTC is a 400, not a server error."""
+    """An ISO 8601 time, given to the database in UTC: PostgreSQL takes no offset beyond 15:59,
+    and a time too near the end of the calendar to convert is a 400, not a server error."""
 
     def to_python(self, value: Any) -> datetime | None:
+        result: datetime | None = super().to_python(value)
+        if result is None or result.tzinfo is None:
+            return result
         try:
-            result: datetime | None = super().to_python(value)
-            if result is not None and result.tzinfo is not None:
-                result.astimezone(UTC)  # what the database query does with it
+            return result.astimezone(UTC)
         except OverflowError:
             raise forms.ValidationError("is out of range") from None
-        return result
 
 
 class SafeDateTimeFilter(django_filters.IsoDateTimeFilter):

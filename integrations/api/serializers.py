@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.models import CallRecord, Integration, Report, ReportRun, TestRun
+from integrations.vendors.diagnosis import Code
 
 
 def absolute(request: Any, name: str, pk: int) -> str:
@@ -119,6 +120,7 @@ class TestRunSerializer(serializers.ModelSerializer[TestRun]):
     ok = serializers.BooleanField(read_only=True)
     done = serializers.BooleanField(source="is_done", read_only=True)
     url = serializers.SerializerMethodField()
+    diagnosis = serializers.SerializerMethodField()
 
     class Meta:
         model = TestRun
@@ -155,6 +157,18 @@ class TestRunSerializer(serializers.ModelSerializer[TestRun]):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, run: TestRun) -> str:
         return absolute(self.context.get("request"), "api:test-run-detail", run.pk)
+
+    @extend_schema_field(
+        {
+            "type": "string",
+            "enum": [code.value for code in Code],
+            "nullable": True,
+            "description": "The diagnosis code (DESIGN.md's list); null until the run is done, or when "
+            "the portal itself failed (see error).",
+        }
+    )
+    def get_diagnosis(self, run: TestRun) -> str | None:
+        return run.diagnosis or None
 
 
 class TestRequestSerializer(serializers.Serializer[Any]):
