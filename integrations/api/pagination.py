@@ -22,13 +22,14 @@ class NewestFirst(CursorPagination):
         # A cursor is the client's text: its time must parse, and reaches the database in UTC
         # (PostgreSQL refuses offsets beyond 15:59), or the cursor is not one of ours.
         try:
-            moment = parse_datetime(cursor.position)
+            moment = parse_datetime(str(cursor.position))
             if moment is None or moment.tzinfo is None:
                 raise ValueError(cursor.position)
             position = moment.astimezone(UTC).isoformat()
         except (ValueError, OverflowError):
             raise NotFound(self.invalid_cursor_message) from None
-        return Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)
+        # (The stubs type a position as an int; DRF's are the ordering field's value as text.)
+        return Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)  # type: ignore[arg-type]
 
 
 class CallsNewestFirst(NewestFirst):

@@ -239,6 +239,7 @@ def test_use_is_recorded_at_most_once_a_minute(client: Client, issue: Callable[.
     row = PortalToken.objects.get()
     assert row.last_used_address == "127.0.0.1" and row.last_used_user_agent == "crm-sync/1.0"
     first = row.last_used_at
+    assert first is not None
     api(client, token, "calls/", HTTP_USER_AGENT="crm-sync/2.0")
     row.refresh_from_db()
     assert (row.last_used_at, row.last_used_user_agent) == (first, "crm-sync/1.0")

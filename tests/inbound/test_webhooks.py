@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def post(client: Client, path: str, body: Any, token: str | None, **extra: Any) -> Any:
     data = body if isinstance(body, bytes | str) else json.dumps(body)
-    headers = {"HTTP_X_PBX_TOKEN": token} if token is not None else {}
+    headers: dict[str, Any] = {"HTTP_X_PBX_TOKEN": token} if token is not None else {}
     return client.post(path, data=data, content_type="application/json", **headers, **extra)
 
 
