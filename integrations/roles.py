@@ -22,6 +22,7 @@ SUPPORT_PERMISSIONS = (
     "integrations.view_workerheartbeat",
     "integrations.view_testrun",
     "integrations.view_pullrun",
+    "integrations.view_webhookevent",
 )
 REPORT_VIEWER_PERMISSIONS = ("integrations.view_report", "integrations.view_reportrun")
 

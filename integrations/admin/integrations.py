@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from integrations.admin import testing as test_views
 from integrations.admin.forms import CREDENTIAL_PREFIX, IntegrationForm, integration_form_for
 from integrations.admin.pulls import PullScheduleInline, recent_pulls_table
+from integrations.admin.webhooks import WebhookAdminMixin
 from integrations.models import (
     AllowlistEntry,
     ApiToken,
@@ -88,7 +89,7 @@ class CredentialVersionInline(admin.TabularInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(WebhookAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "vendor_label",
@@ -201,10 +202,11 @@ class IntegrationAdmin(admin.ModelAdmin):
             ("Vendor account", {"fields": account}),
             ("Address", {"fields": ["base_url_override", "effective_base_url"]}),
             *([("Pulls", {"fields": ["recent_pulls"]})] if obj is not None else []),
+            *self.webhook_fieldsets(obj),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["effective_base_url", "account_summary", "recent_pulls"]
+        return ["effective_base_url", "account_summary", "recent_pulls", "webhook_panel"]
 
     @admin.display(description="recent pulls")
     def recent_pulls(self, obj: Integration) -> SafeString:
@@ -327,6 +329,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                 wrap(lambda request, pk: test_views.test_preview_view(site, request, pk)),
                 name="integrations_integration_test_preview",
             ),
+            *self.webhook_urls(),
             *super().get_urls(),
         ]
 

@@ -1,4 +1,4 @@
-"""`manage.py integrations add|list|allowlist` — the CLI contract of DESIGN.md."""
+"""`manage.py integrations add|list|test|pull|allowlist|tokens` — the CLI contract of DESIGN.md."""
 
 from datetime import datetime
 from typing import Any
@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from integrations.management.commands import _tokens
 from integrations.management.commands._cli import CliError, parse_assignments, run_reporting_errors
 from integrations.models import AllowlistKind, Integration, PullRun, PullStatus, TestRun
 from integrations.registry import VENDORS, UnknownVendor, get_connector
-from integrations.services import allowlists, pulls, testing
+from integrations.services import allowlists, pulls, testing, webhooks
 from integrations.services.audit import CLI
 from integrations.services.integrations import create_integration
 
@@ -33,6 +34,17 @@ def _describe(integration: Integration) -> dict[str, Any]:
         "account": dict(active.public_values) if active else {},
         "allowlist": {kind: integration.allowlist.filter(kind=kind).count() for kind in AllowlistKind.values},
         "last_test": _last_test(integration),
+        **_webhook(integration),
+    }
+
+
+def _webhook(integration: Integration) -> dict[str, Any]:
+    endpoint = webhooks.endpoint_for(integration)
+    if endpoint is None:
+        return {"webhook_url": None}
+    return {
+        "webhook_url": webhooks.webhook_url(integration),
+        "webhook_refusals": webhooks.refusal_summary(endpoint),
     }
 
 
@@ -151,6 +163,8 @@ class Command(BaseCommand):
         allow.add_argument("--note", default="")
         allow.add_argument("--json", action="store_true")
 
+        _tokens.add_arguments(sub)
+
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"do_{options['subcommand']}")
         handler(options)
@@ -234,6 +248,9 @@ class Command(BaseCommand):
         run_reporting_errors(self, options["json"], action, text)
         if outcome and outcome["status"] != PullStatus.SUCCEEDED:
             raise SystemExit(1)
+
+    def do_tokens(self, options: dict[str, Any]) -> None:
+        _tokens.handle(self, options)
 
     def do_allowlist(self, options: dict[str, Any]) -> None:
         def action() -> dict[str, Any]:
