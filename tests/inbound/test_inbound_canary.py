@@ -67,7 +67,7 @@ def test_no_secret_or_token_leaks_anywhere(
 
     # The API: answers, refusals (a near-miss token too), a test run.
     api = Client()
-    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    bearer: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     for path in ("calls/", "reports/", "report-runs/", "integrations/", "calls/?since=nonsense", "nothing/"):
         keep(api.get(f"/api/v1/{path}", **bearer))
     keep(api.post("/api/v1/integrations/pbx/test-runs/", "{}", content_type="application/json", **bearer))
