@@ -116,7 +116,7 @@ def _test_text(result: dict[str, Any]) -> str:
 
 
 class Command(BaseCommand):
-    help = "Manage vendor integrations: add, list, test, pull, allowlist, tokens. Every subcommand takes --json."
+    help = "Vendor integrations: add, list, test, pull, allowlist, tokens. Every subcommand takes --json."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
