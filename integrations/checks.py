@@ -36,6 +36,16 @@ def check_explicit_secrets(app_configs: Any = None, **_: Any) -> list[checks.Che
                 id="switchboard.E002",
             )
         )
+    if not getattr(settings, "PORTAL_TOKEN_PEPPER_IS_EXPLICIT", False):
+        errors.append(
+            checks.Error(
+                "DEBUG is off but PORTAL_TOKEN_PEPPER is not set: refusing to check portal API tokens "
+                "against a generated development pepper.",
+                hint="Set PORTAL_TOKEN_PEPPER to a long random value (see .env.example); changing it "
+                "later invalidates every portal API token.",
+                id="switchboard.E020",
+            )
+        )
     return errors
 
 

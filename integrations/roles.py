@@ -27,6 +27,7 @@ SUPPORT_PERMISSIONS = (
     "integrations.view_testrun",
     "integrations.view_pullrun",
     "integrations.view_rotation",
+    "integrations.view_webhookevent",
 )
 REPORT_VIEWER_PERMISSIONS = ("integrations.view_report", "integrations.view_reportrun")
 

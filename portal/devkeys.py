@@ -1,7 +1,8 @@
 """Generated development secrets, kept under `var/` (git-ignored).
 
-Only used when the environment sets no `SECRET_KEY` / `PORTAL_ENCRYPTION_KEYS`; with
-`DEBUG=false` the deploy checks refuse to start on these (see `integrations.checks`).
+Only used when the environment sets no `SECRET_KEY` / `PORTAL_ENCRYPTION_KEYS` /
+`PORTAL_TOKEN_PEPPER`; with `DEBUG=false` the deploy checks refuse to start on these (see
+`integrations.checks`).
 """
 
 import os
@@ -14,6 +15,7 @@ from cryptography.fernet import Fernet
 
 DEV_SECRET_KEY_FILE = "dev-secret-key"  # noqa: S105 (a file name, not a key)
 DEV_ENCRYPTION_KEYS_FILE = "dev-encryption.keys"
+DEV_TOKEN_PEPPER_FILE = "dev-token-pepper"  # noqa: S105 (a file name)
 
 
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
@@ -41,3 +43,7 @@ def dev_secret_key(var_dir: Path) -> str:
 def dev_encryption_keys(var_dir: Path) -> list[str]:
     text = _read_or_create(var_dir / DEV_ENCRYPTION_KEYS_FILE, lambda: Fernet.generate_key().decode())
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def dev_token_pepper(var_dir: Path) -> str:
+    return _read_or_create(var_dir / DEV_TOKEN_PEPPER_FILE, lambda: secrets.token_urlsafe(32))

@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 
 from portal.broker import broker_url
-from portal.devkeys import dev_encryption_keys, dev_secret_key
+from portal.devkeys import dev_encryption_keys, dev_secret_key, dev_token_pepper
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -181,6 +181,60 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Inbound: VoIPcloud webhooks and the portal's read API (/api/v1/) ---------------------------
+# Everything that lets other systems call the portal lives in this block (docs/api.md).
+# The address people and the PBX reach the portal at: webhook URLs shown in the admin and the CLI
+# are built on it. The default is what `make run` serves.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{env.int('WEB_PORT', default=8000)}")
+# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Empty: the header
+# is ignored and the client is the TCP peer. With proxies, the client is the right-most address
+# in the header that is not one of them.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# The largest webhook body accepted, in bytes (a VoIPcloud event is well under 2 KB).
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
+# Portal API tokens are stored as HMAC-SHA256 digests keyed by this pepper: a database dump alone
+# cannot be used to check guesses. Default (DEBUG only): generated once into var/dev-token-pepper.
+PORTAL_TOKEN_PEPPER_IS_EXPLICIT = bool(env.str("PORTAL_TOKEN_PEPPER", default=""))
+PORTAL_TOKEN_PEPPER = env.str("PORTAL_TOKEN_PEPPER", default="") or dev_token_pepper(VAR_DIR)
+# Requests one API token may make (DRF rate syntax: N/second, N/minute, N/hour, N/day). Counted in
+# Django's cache: per process with the default local-memory cache, so configure a shared cache
+# (e.g. Redis) when several web processes serve the API.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/minute")
+INSTALLED_APPS += ["rest_framework", "django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK = {
+    # Only the portal token (Authorization: Bearer ...): no session authentication on the API,
+    # so there is no cookie to ride and no CSRF surface.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.api.authentication.PortalTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.api.throttles.PortalTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"portal_token": API_RATE_LIMIT},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Switchboard API",
+    "DESCRIPTION": "Read what the portal collected (calls, reports) and run test requests. "
+    "Authenticate with a portal API token: `Authorization: Bearer <token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Row ids in paths: at most 18 digits (integrations/api/urls.py).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.api.schema.add_error_responses",
+    ],
+}
 
 # --- Logging -----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Switchboard"
@@ -9,4 +9,7 @@ admin.site.index_title = "Vendor integrations"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    # Inbound: vendors' webhooks, and the read API for other systems (docs/api.md).
+    path("hooks/", include("integrations.hooks.urls")),
+    path("api/v1/", include("integrations.api.urls")),
 ]

@@ -35,6 +35,7 @@ def worker_env(broker_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
         VAR_DIR=str(var_dir),
         SECRET_KEY=settings.SECRET_KEY,
         PORTAL_ENCRYPTION_KEYS=",".join(settings.PORTAL_ENCRYPTION_KEYS),
+        PORTAL_TOKEN_PEPPER=settings.PORTAL_TOKEN_PEPPER,
         ALLOW_PRIVATE_TARGETS="true",
         PYTHONUNBUFFERED="1",
         **extra,

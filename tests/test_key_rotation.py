@@ -112,6 +112,11 @@ def test_production_refuses_generated_secret_key_and_key_ring() -> None:
     assert "PORTAL_ENCRYPTION_KEYS" in str(caught.value)
 
 
-@override_settings(DEBUG=False, SECRET_KEY_IS_EXPLICIT=True, PORTAL_ENCRYPTION_KEYS_ARE_EXPLICIT=True)
+@override_settings(
+    DEBUG=False,
+    SECRET_KEY_IS_EXPLICIT=True,
+    PORTAL_ENCRYPTION_KEYS_ARE_EXPLICIT=True,
+    PORTAL_TOKEN_PEPPER_IS_EXPLICIT=True,
+)
 def test_production_starts_with_explicit_secrets() -> None:
     startup_guard()

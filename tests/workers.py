@@ -96,6 +96,7 @@ def celery_worker(broker_url: str, settings: Any) -> Iterator[Any]:
     # The worker's start-up guard runs as in production: tests run with DEBUG off, so say that
     # this process's (generated) secrets count as configured.
     settings.SECRET_KEY_IS_EXPLICIT = settings.PORTAL_ENCRYPTION_KEYS_ARE_EXPLICIT = True
+    settings.PORTAL_TOKEN_PEPPER_IS_EXPLICIT = True
     broker_client(broker_url).flushdb()  # what earlier tests queued must not run now
     reconnect()
 

@@ -1,3 +1,3 @@
-from integrations.admin import audit, integrations, pulls, reports, runs, workers
+from integrations.admin import audit, integrations, portal_tokens, pulls, reports, runs, webhooks, workers
 
-__all__ = ["audit", "integrations", "pulls", "reports", "runs", "workers"]
+__all__ = ["audit", "integrations", "portal_tokens", "pulls", "reports", "runs", "webhooks", "workers"]

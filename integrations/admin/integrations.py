@@ -31,6 +31,7 @@ from integrations.admin.forms import (
 )
 from integrations.admin.permissions import requires
 from integrations.admin.pulls import PullScheduleInline, recent_pulls_table
+from integrations.admin.webhooks import WebhookAdminMixin
 from integrations.models import (
     AllowlistEntry,
     ApiToken,
@@ -117,7 +118,7 @@ class CredentialVersionInline(admin.TabularInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(WebhookAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "vendor_label",
@@ -259,10 +260,11 @@ class IntegrationAdmin(admin.ModelAdmin):
             ("Vendor account", {"fields": account}),
             ("Address", {"fields": ["base_url_override", "effective_base_url"]}),
             *([("Pulls", {"fields": ["recent_pulls"]})] if obj is not None else []),
+            *self.webhook_fieldsets(obj),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["effective_base_url", "account_summary", "recent_pulls"]
+        return ["effective_base_url", "account_summary", "recent_pulls", "webhook_panel"]
 
     @admin.display(description="recent pulls")
     def recent_pulls(self, obj: Integration) -> SafeString:
@@ -425,6 +427,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                 name="integrations_integration_test_preview",
             ),
             *rotation_views.urls(site),
+            *self.webhook_urls(),
             *super().get_urls(),
         ]
 

@@ -2,10 +2,14 @@
 
 from django.db import transaction
 
-from integrations.models import Integration
+from integrations.models import AllowlistKind, Integration
+from integrations.services import allowlists
 from integrations.services.audit import Actor
 from integrations.services.integrations import create_integration
 from integrations.simkit.sandbox import sandbox_config
+
+# The simulated PBX posts its webhooks from loopback (POST /_sim/webhooks/send on its port).
+SANDBOX_INBOUND = {"voipcloud": ("127.0.0.1", "::1")}
 
 
 def ensure_sandbox_integrations(host: str, port_base: int, actor: Actor) -> list[str]:
@@ -25,4 +29,17 @@ def ensure_sandbox_integrations(host: str, port_base: int, actor: Actor) -> list
                 notes="Sandbox: talks to the local vendor simulators (python manage.py simulate).",
             )
         created.append(name)
+    for vendor, addresses in SANDBOX_INBOUND.items():
+        _allow_inbound(f"sandbox-{vendor}", addresses, actor)
     return created
+
+
+def _allow_inbound(name: str, addresses: tuple[str, ...], actor: Actor) -> None:
+    """Put loopback on the sandbox integration's inbound allowlist (once; an admin may remove it)."""
+    integration = Integration.objects.filter(name=name).first()
+    if integration is None or integration.allowlist.filter(kind=AllowlistKind.INBOUND).exists():
+        return
+    for address in addresses:
+        allowlists.add_entry(
+            integration, address, actor, note="Sandbox: the simulated PBX posts webhooks from loopback."
+        )

@@ -28,6 +28,7 @@ from integrations.vendors.catalogue import Endpoint
 from integrations.vendors.diagnosis import Code, Diagnosis, default
 from integrations.vendors.resources import Call, Page, Resource
 from integrations.vendors.rotation import RotationPlan, staged
+from integrations.vendors.webhooks import WebhookCode
 
 Validator = Callable[[str], str | None]
 """Returns an error message for a bad value, None for a good one."""
@@ -342,6 +343,8 @@ class Connector:
     the display name in their `name` field. Reports and pages show the name when it is known."""
     pull_code: ClassVar[PullCode | None] = None
     """A vendor whose pull code lives in its own `pulls.py` names that module here."""
+    webhook_code: ClassVar[WebhookCode | None] = None
+    """A vendor that pushes events names its `webhooks.py` module here (vendors/webhooks.py)."""
 
     @classmethod
     def resource(cls, key: str) -> Resource:

@@ -1,4 +1,4 @@
-"""`manage.py integrations add|list|test|pull|rotate|rollback|allowlist` — DESIGN.md's CLI contract."""
+"""`manage.py integrations add|list|test|pull|rotate|rollback|allowlist|tokens` — DESIGN.md's CLI."""
 
 from dataclasses import asdict
 from datetime import datetime
@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 
+from integrations.management.commands import _tokens
 from integrations.management.commands._cli import CliError, parse_assignments, run_reporting_errors
 from integrations.models import AllowlistKind, Integration, PullRun, PullStatus, TestRun
 from integrations.registry import VENDORS, UnknownVendor, get_connector
-from integrations.services import allowlists, pulls, rotation, testing
+from integrations.services import allowlists, pulls, rotation, testing, webhooks
 from integrations.services.audit import CLI
 from integrations.services.integrations import create_integration
 
@@ -39,6 +40,17 @@ def _describe(integration: Integration) -> dict[str, Any]:
         "account": dict(active.public_values) if active else {},
         "allowlist": {kind: integration.allowlist.filter(kind=kind).count() for kind in AllowlistKind.values},
         "last_test": _last_test(integration),
+        **_webhook(integration),
+    }
+
+
+def _webhook(integration: Integration) -> dict[str, Any]:
+    endpoint = webhooks.endpoint_for(integration)
+    if endpoint is None:
+        return {"webhook_url": None}
+    return {
+        "webhook_url": webhooks.webhook_url(integration),
+        "webhook_refusals": webhooks.refusal_summary(endpoint),
     }
 
 
@@ -118,7 +130,7 @@ def _test_text(result: dict[str, Any]) -> str:
 
 
 class Command(BaseCommand):
-    help = "Manage vendor integrations: add, list, allowlist. Every subcommand takes --json."
+    help = "Vendor integrations: add, list, test, pull, allowlist, tokens. Every subcommand takes --json."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -187,6 +199,8 @@ class Command(BaseCommand):
         )
         allow.add_argument("--note", default="")
         allow.add_argument("--json", action="store_true")
+
+        _tokens.add_arguments(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"do_{options['subcommand']}")
@@ -334,6 +348,9 @@ class Command(BaseCommand):
             )
 
         run_reporting_errors(self, options["json"], action, text)
+
+    def do_tokens(self, options: dict[str, Any]) -> None:
+        _tokens.handle(self, options)
 
     def do_allowlist(self, options: dict[str, Any]) -> None:
         def action() -> dict[str, Any]:

@@ -8,8 +8,9 @@ from integrations.vendors.base import HOST_NAME, NOT_BLANK, Account, Connector, 
 from integrations.vendors.catalogue import Endpoint, Param
 from integrations.vendors.diagnosis import Code
 from integrations.vendors.rotation import RotationPlan, staged
+from integrations.vendors.webhooks import WebhookCode
 
-from . import pulls
+from . import pulls, webhooks
 from .schemas import LIMIT_DEFAULT, LIMIT_MAX, SORT_ORDERS
 
 
@@ -137,6 +138,8 @@ class VoipCloud(Connector):
     # --- pulls: in pulls.py ---------------------------------------------------------------------
     resources = pulls.RESOURCES
     pull_code: ClassVar[PullCode | None] = pulls
+    # --- pushed call events: in webhooks.py -------------------------------------------------------
+    webhook_code: ClassVar[WebhookCode | None] = webhooks
 
     @classmethod
     def code_for_status(cls, status: int, message: str) -> Code:

@@ -25,8 +25,11 @@ from integrations.simkit import (
     secret_field,
     with_overrides,
 )
-from integrations.simkit.web import int_param
+from integrations.simkit.control import control_json
+from integrations.simkit.settings import LOOPBACK
+from integrations.simkit.web import int_param, json_body
 
+from . import sim_pushes
 from .schemas import (
     LIMIT_DEFAULT,
     LIMIT_MAX,
@@ -82,6 +85,11 @@ class VoipCloudSettings(SimSettings):
     users: dict[str, str] = field(default_factory=_default_users)  # extension -> user name
     queues: dict[str, str] = field(default_factory=lambda: {"601": "Sales", "602": "Support"})
     ringgroups: dict[str, str] = field(default_factory=lambda: {"701": "Reception", "702": "After Hours"})
+    # SIMULATOR-ONLY: the networks POST /_sim/webhooks/send may post to (the portal on loopback).
+    webhook_targets: list[str] = field(default_factory=lambda: list(LOOPBACK))
+    # ASSUMPTION (older documentation): completed events carry `duration` and `status` instead of
+    # call_duration / conversation_duration.
+    webhook_legacy_fields: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -136,6 +144,23 @@ class VoipCloudSimulator(SimulatorApp[VoipCloudSettings]):
             Rule(f"{b}/get-ringgroup-calls", endpoint="ringgroup_calls", methods=["GET"]),
             Rule(f"{b}/call-to-number", endpoint="call_to_number", methods=["POST"]),
         ]
+
+    def control_routes(self) -> list[Rule]:
+        # SIMULATOR-ONLY: plays the PBX posting a call's webhook events (sim_pushes.py).
+        return [Rule("/_sim/webhooks/send", endpoint=self.send_webhooks, methods=["POST"])]
+
+    def send_webhooks(self, request: Request) -> Response:
+        s = self.settings
+        result = sim_pushes.send(
+            json_body(request) or {},
+            now=self.clock.now().replace(microsecond=0),
+            tz=s.tz,
+            users=s.users,
+            secret=s.webhook_secret,
+            targets=s.webhook_targets,
+            legacy=s.webhook_legacy_fields,
+        )
+        return control_json(result)
 
     def user_calls(self, request: Request) -> Response:
         return self._calls(request, "user_calls")

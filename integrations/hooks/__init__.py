@@ -1,0 +1,1 @@
+"""Endpoints vendors call: webhooks (`/hooks/<vendor>/<slug>/`). The logic is in services.webhooks."""
