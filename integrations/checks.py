@@ -39,12 +39,24 @@ def check_explicit_secrets(app_configs: Any = None, **_: Any) -> list[checks.Che
     return errors
 
 
+RING_HINT = (
+    "Put the key the data was written with back into PORTAL_ENCRYPTION_KEYS, after the new one "
+    "(NEW,OLD), start again and run `manage.py rotate_encryption_key` until it reports no "
+    "failures; remove the old key only after that."
+)
+
+
 @checks.register(checks.Tags.database)
 def check_key_canary(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
-    from integrations.services.keys import CanaryStatus, verify_canary
+    """The ring opens the key canary (re-encrypted last by a rotation, so it stays under the old
+    key until a rotation has finished) and a sample of every encrypted column."""
+    from integrations import crypto
+    from integrations.services.keys import CanaryStatus, unreadable_samples, verify_canary
 
     try:
+        crypto.key_ring()  # an empty or malformed ring, or an unreadable key file: before any query
         status = verify_canary()
+        unreadable = unreadable_samples()
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="switchboard.E003")]
     except DatabaseError:
@@ -53,11 +65,19 @@ def check_key_canary(app_configs: Any = None, **_: Any) -> list[checks.CheckMess
         return [
             checks.Error(
                 "The configured PORTAL_ENCRYPTION_KEYS cannot decrypt the secrets stored in the "
-                "database (the key canary does not open).",
-                hint="Put the key the data was written with back into PORTAL_ENCRYPTION_KEYS, after "
-                "the new one (NEW,OLD), start again and run `manage.py rotate_encryption_key`; "
-                "remove the old key only after that.",
+                "database (the key canary does not open; a key rotation that did not finish leaves "
+                "it under the old key).",
+                hint=RING_HINT,
                 id="switchboard.E004",
+            )
+        ]
+    if unreadable:
+        return [
+            checks.Error(
+                "The configured PORTAL_ENCRYPTION_KEYS cannot decrypt some of the secrets stored in "
+                f"the database: {', '.join(unreadable)}.",
+                hint=RING_HINT,
+                id="switchboard.E005",
             )
         ]
     return []

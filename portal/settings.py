@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 
 from portal.broker import broker_url
-from portal.devkeys import dev_encryption_keys, dev_secret_key
+from portal.devkeys import dev_encryption_keys, dev_secret_key, read_key_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,12 +30,12 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or dev_secret_key(VAR_DIR)
 _keys_inline = env.list("PORTAL_ENCRYPTION_KEYS", default=[])
 _keys_file = env.str("PORTAL_ENCRYPTION_KEYS_FILE", default="")
 PORTAL_ENCRYPTION_KEYS_ARE_EXPLICIT = bool(_keys_inline or _keys_file)
+# Why the configured ring cannot be used ('' when it can): the ring refuses with these words.
+PORTAL_ENCRYPTION_KEYS_ERROR = ""
 if _keys_inline:
     PORTAL_ENCRYPTION_KEYS: list[str] = [k.strip() for k in _keys_inline if k.strip()]
 elif _keys_file:
-    PORTAL_ENCRYPTION_KEYS = [
-        line.strip() for line in Path(_keys_file).read_text().splitlines() if line.strip()
-    ]
+    PORTAL_ENCRYPTION_KEYS, PORTAL_ENCRYPTION_KEYS_ERROR = read_key_file(_keys_file)
 else:
     PORTAL_ENCRYPTION_KEYS = dev_encryption_keys(VAR_DIR)
 
