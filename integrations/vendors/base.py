@@ -274,14 +274,18 @@ class Connector:
     @classmethod
     def interpret(cls, endpoint: Endpoint, response: HttpResponse) -> Diagnosis:
         """Turn any HTTP answer into a diagnosis: success only when the vendor's envelope says so."""
+        unreadable = ""
         try:
             payload = response.json()
-        except HttpError:
-            payload = None
+        except HttpError as exc:
+            payload, unreadable = None, str(exc)  # e.g. "... the answer nests deeper than 64 levels"
         status = response.status_code
         if 200 <= status < 300:
             if payload is None:
-                return cls.diagnose(Code.UNEXPECTED_RESPONSE, status=status)
+                diagnosis = cls.diagnose(Code.UNEXPECTED_RESPONSE, status=status)
+                if unreadable:
+                    diagnosis = diagnosis.but(facts=(*diagnosis.facts, ("What was wrong", unreadable)))
+                return diagnosis
             problem = cls.envelope_error(payload)
             if problem is None:
                 return cls.diagnose(Code.OK, status=status)

@@ -59,6 +59,7 @@ def _test_result(run: TestRun) -> dict[str, Any]:
         "latency_ms": run.latency_ms,
         "message": run.diagnosis_title or run.error,
         "vendor_message": run.vendor_message,
+        "facts": [list(fact) for fact in run.facts],  # [name, value]; a name may come twice
         "next_steps": run.next_steps,
         "test_run": run.pk,
     }
@@ -99,6 +100,7 @@ def _test_text(result: dict[str, Any]) -> str:
     ]
     if result["vendor_message"]:
         lines.append(f"  the vendor said: {result['vendor_message']}")
+    lines += [f"  {name}: {value}" for name, value in result["facts"]]
     lines += [f"  next: {step}" for step in result["next_steps"]]
     return "\n".join(lines)
 
