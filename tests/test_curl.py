@@ -5,6 +5,7 @@ import os
 import re
 import shlex
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,10 @@ HOSTILE = "$(touch owned)`id`$HOME"
 def words_as_the_shell_sees_them(line: str, **env: str) -> list[str]:
     """The words bash passes to curl for `line` (printed one a line instead of run)."""
     script = line.replace("curl ", "printf '%s\\n' ", 1)
-    shown = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory() as scratch:  # were anything to run, it would run there
+        shown = subprocess.run(
+            ["bash", "-c", script], env=env, cwd=scratch, capture_output=True, text=True, check=True
+        )
     return shown.stdout.splitlines()
 
 

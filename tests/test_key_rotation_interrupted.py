@@ -118,4 +118,6 @@ def test_an_interrupted_rotation_refuses_the_new_key_alone_and_resumes_with_both
     finished = manage(manage_env(tmp_path, NEW), "check")
     assert finished.returncode == 0, finished.stderr
     assert all(opens_with(NEW, value) for value in stored_tokens())
-    assert Fernet(NEW.encode()).decrypt(stored_tokens()[-1].encode()) == f"token-value-{TOKENS - 1:05d}".encode()
+    assert (
+        Fernet(NEW.encode()).decrypt(stored_tokens()[-1].encode()) == f"token-value-{TOKENS - 1:05d}".encode()
+    )

@@ -47,7 +47,9 @@ class Command(BaseCommand):
         complete = not any(r.held_back for r in results)
         if options["json"]:
             self.stdout.write(
-                json.dumps({"ok": not failures and complete, **totals, "failed_rows": failures, "complete": complete})
+                json.dumps(
+                    {"ok": not failures and complete, **totals, "failed_rows": failures, "complete": complete}
+                )
             )
         else:
             self.stdout.write(
