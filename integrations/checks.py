@@ -39,6 +39,18 @@ def check_explicit_secrets(app_configs: Any = None, **_: Any) -> list[checks.Che
     return errors
 
 
+@checks.register(checks.Tags.security)
+def check_trusted_proxies(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
+    """A TRUSTED_PROXIES entry that is no address would fail every request that reads one."""
+    from integrations.client_address import trusted_proxies
+
+    try:
+        trusted_proxies()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="switchboard.E006")]
+    return []
+
+
 RING_HINT = (
     "Put the key the data was written with back into PORTAL_ENCRYPTION_KEYS, after the new one "
     "(NEW,OLD), start again and run `manage.py rotate_encryption_key` until it reports no "
@@ -85,7 +97,7 @@ def check_key_canary(app_configs: Any = None, **_: Any) -> list[checks.CheckMess
 
 def startup_guard() -> None:
     """Raise ImproperlyConfigured with every start-up error, for processes Django checks skip."""
-    problems = [*check_explicit_secrets(), *check_key_canary()]
+    problems = [*check_explicit_secrets(), *check_trusted_proxies(), *check_key_canary()]
     errors = [p for p in problems if p.is_serious()]
     if errors:
         raise ImproperlyConfigured("\n".join(f"{e.msg} {e.hint or ''}".strip() for e in errors))

@@ -1,3 +1,4 @@
-from integrations.admin import audit, integrations, pulls, reports, runs, workers
+# accounts and lockout: login protection (second-factor reset, lockouts and unlocking).
+from integrations.admin import accounts, audit, integrations, lockout, pulls, reports, runs, workers
 
-__all__ = ["audit", "integrations", "pulls", "reports", "runs", "workers"]
+__all__ = ["accounts", "audit", "integrations", "lockout", "pulls", "reports", "runs", "workers"]
