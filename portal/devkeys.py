@@ -43,7 +43,6 @@ def dev_encryption_keys(var_dir: Path) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-
 def read_key_file(path: str) -> tuple[list[str], str]:
     """The keys of PORTAL_ENCRYPTION_KEYS_FILE, one a line, and what is wrong with it ('' if nothing).
 

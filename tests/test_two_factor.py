@@ -4,7 +4,6 @@ Codes are computed here from the device's key, as an authenticator app would.
 """
 
 import re
-from base64 import b32decode
 from typing import Any
 
 import pytest
@@ -13,12 +12,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from integrations.models import AuditEvent
 from tests.factories import UserFactory
+from tests.otp import code_for, key_from_text
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +30,6 @@ VERIFY = reverse("admin:twofactor_verify")
 @pytest.fixture(autouse=True)
 def required(settings: Any) -> None:
     settings.REQUIRE_2FA_FOR_ADMINS = True
-
-
-def code_for(key: bytes, device: TOTPDevice | None = None) -> str:
-    """The code an authenticator shows; for a device that was used, the next one it accepts."""
-    totp = TOTP(key, step=30, t0=0, digits=6)
-    if device is not None:
-        device.refresh_from_db()
-        if device.last_t >= totp.t():
-            totp.time = (device.last_t + 1) * 30  # within the device's tolerance of one step
-    return f"{totp.token():06d}"
 
 
 def password_login(client: Client, username: str) -> Any:
@@ -65,7 +54,7 @@ def enrol(client: Client) -> tuple[TOTPDevice, list[str]]:
     html = page.content.decode()
     secret = re.search(r'id="twofactor-secret">([A-Z2-7 ]+)<', html)
     assert secret is not None
-    key = b32decode(secret.group(1).replace(" ", "") + "=" * (-len(secret.group(1).replace(" ", "")) % 8))
+    key = key_from_text(secret.group(1))
     confirmed = client.post(ENROL, {"otp_token": code_for(key), "next": INDEX})
     assert confirmed.status_code == 200
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", confirmed.content.decode())
