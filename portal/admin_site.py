@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, URLResolver, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from integrations.services import twofactor
@@ -52,7 +52,7 @@ class SwitchboardAdminSite(admin.AdminSite):
             target += "?" + urlencode({REDIRECT_FIELD_NAME: after})
         return HttpResponseRedirect(target)
 
-    def get_urls(self) -> list[URLPattern]:
+    def get_urls(self) -> list[URLResolver | URLPattern]:
         from integrations.admin import twofactor as views
 
         return [*views.urls(self), *super().get_urls()]

@@ -90,7 +90,7 @@ def test_the_filter_hides_what_the_default_one_shows(canary: str) -> None:
         raise AssertionError("the stored credentials were expected not to open")
 
     def page(exception_filter: SafeExceptionReporterFilter) -> str:
-        request.exception_reporter_filter = exception_filter
+        request.exception_reporter_filter = exception_filter  # type: ignore[attr-defined]
         return ExceptionReporter(request, *info).get_traceback_html()
 
     typed = (f"{canary}-webhook", f"{canary}-token")  # this frame's own `canary` is no typed value

@@ -139,7 +139,7 @@ def test_a_ring_that_opens_the_canary_but_not_the_data_refuses_to_start() -> Non
         _rewrite_canary()
         tokens = [ApiTokenFactory.create() for _ in range(3)]
     with override_settings(PORTAL_ENCRYPTION_KEYS=[KEY_B, KEY_A]):
-        rotate_field(KeyCanary, KeyCanary._meta.get_field("value"))  # type: ignore[arg-type]
+        rotate_field(KeyCanary, KeyCanary._meta.get_field("value"))
         first = ApiToken.objects.values_list("value", flat=True).get(pk=tokens[0].pk)
         ApiToken.objects.filter(pk=tokens[0].pk).update(value=Ciphertext(crypto.reencrypt(first)))
         assert check_key_canary() == []  # the full ring opens everything

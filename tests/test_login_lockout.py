@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery staple"
 LOCKED = "Too many failed attempts; try again in 15 minutes or ask an admin to unlock."
 
 
-def attempt(client: Client, username: str, password: str, address: str = "203.0.113.5", **extra: str) -> Any:
+def attempt(client: Client, username: str, password: str, address: str = "203.0.113.5", **extra: Any) -> Any:
     return client.post(
         LOGIN, {"username": username, "password": password, "next": "/admin/"}, REMOTE_ADDR=address, **extra
     )

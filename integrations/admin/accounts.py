@@ -27,7 +27,7 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     actions = ["reset_two_factor"]
-    list_display = [*UserAdmin.list_display, "two_factor"]
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "two_factor")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)

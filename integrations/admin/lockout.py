@@ -3,10 +3,10 @@
 from typing import Any
 
 from axes.admin import AccessAttemptAdmin, AccessLogAdmin
+from axes.conf import settings  # Django's, with django-axes' defaults filled in
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt, AccessLog
 from axes.signals import user_locked_out
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.db.models import QuerySet
