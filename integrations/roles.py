@@ -13,7 +13,7 @@ SUPPORT = "Support"
 REPORT_VIEWERS = "Report viewers"
 
 # Whole apps for the admins; exact permissions for the others.
-ADMIN_APPS = ("integrations", "django_celery_beat")
+ADMIN_APPS = ("integrations", "django_celery_beat", "axes")  # axes: see and lift login lockouts
 SUPPORT_PERMISSIONS = (
     "integrations.view_integration",
     "integrations.run_test",

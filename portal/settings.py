@@ -160,6 +160,10 @@ LOGIN_URL = "admin:login"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# A session that can reveal vendor secrets lasts a working day, not Django's two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# Our scripts read the CSRF token from the form, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
 
 # --- Transport and browser protections (docs/security.md) ----------------------------------------
 # Production is https only: plain http is redirected, and browsers are told (HSTS) to use https

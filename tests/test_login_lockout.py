@@ -109,6 +109,19 @@ def test_an_admin_unlocks_in_the_admin_and_the_unlock_is_audited() -> None:
     assert signed_in(client)
 
 
+def test_an_integration_admin_may_unlock_and_support_may_not() -> None:
+    for n in range(10):
+        attempt(Client(), "someone", f"wrong-{n}")
+    row = AccessAttempt.objects.get()
+    ia = Client()
+    ia.force_login(UserFactory.create(username="ia", groups=["Integration admins"]))
+    attempts = reverse("admin:axes_accessattempt_changelist")
+    assert ia.get(attempts).status_code == 200
+    ia.post(attempts, {"action": "unlock", "_selected_action": [row.pk]})
+    assert not AccessAttempt.objects.exists()
+    assert AuditEvent.objects.get(action="login.unlock").actor_label == "ia"
+
+
 def test_support_cannot_see_or_unlock_the_attempts() -> None:
     client = Client()
     client.force_login(UserFactory.create(username="support", groups=["Support"]))
