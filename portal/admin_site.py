@@ -28,7 +28,10 @@ class SwitchboardAdminSite(admin.AdminSite):
         # Logging out must work half-way through a login too.
         if request.path == reverse("admin:logout", current_app=self.name):
             return True
-        return not twofactor.needs_code(request.user)
+        # Asked several times a request (the view's guard, then each_context): look once.
+        if not hasattr(request, "_needs_second_factor"):
+            request._needs_second_factor = twofactor.needs_code(request.user)  # type: ignore[attr-defined]
+        return not request._needs_second_factor  # type: ignore[attr-defined]
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         user = request.user

@@ -78,7 +78,10 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_URL", "CELERY_", "PORTAL_", "SECURE_", "REQUIRE_2FA", "DEBUG"))
+        # The test run's own posture stays behind (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE too).
+        if not k.startswith(
+            ("DATABASE_URL", "CELERY_", "PORTAL_", "SECURE_", "REQUIRE_2FA", "DEBUG", "DJANGO_")
+        )
     }
     env.update(example)
     env.update(
