@@ -44,27 +44,3 @@ def network_contains(network: str, address: str) -> bool:
 
 def in_any(address: str, networks: Iterable[str]) -> bool:
     return any(network_contains(network, address) for network in networks)
-
-
-def client_address(peer: str, forwarded_for: str, trusted_proxies: Iterable[str]) -> str:
-    """The address a request came from, believing X-Forwarded-For only from trusted proxies.
-
-    The TCP peer is the client unless it is one of `trusted_proxies`. Then the header is read from
-    the right (each proxy appends the address it saw): the first address that is not a trusted
-    proxy is the client. Entries to its left were written by the client itself and are ignored,
-    so a spoofed header gains nothing. An entry that is not an address ends the walk at the last
-    trusted hop, which no allowlist of clients should hold.
-    """
-    trusted = list(trusted_proxies)
-    if not trusted or not in_any(peer, trusted):
-        return peer
-    client = peer
-    for entry in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
-        try:
-            address = str(ipaddress.ip_address(entry.removeprefix("[").split("]")[0]))
-        except ValueError:
-            return client
-        client = address
-        if not in_any(address, trusted):
-            return address
-    return client

@@ -49,12 +49,36 @@ def check_explicit_secrets(app_configs: Any = None, **_: Any) -> list[checks.Che
     return errors
 
 
-@checks.register(checks.Tags.database)
-def check_key_canary(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
-    from integrations.services.keys import CanaryStatus, verify_canary
+@checks.register(checks.Tags.security)
+def check_trusted_proxies(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
+    """A TRUSTED_PROXIES entry that is no address would fail every request that reads one."""
+    from integrations.client_address import trusted_proxies
 
     try:
+        trusted_proxies()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="switchboard.E006")]
+    return []
+
+
+RING_HINT = (
+    "Put the key the data was written with back into PORTAL_ENCRYPTION_KEYS, after the new one "
+    "(NEW,OLD), start again and run `manage.py rotate_encryption_key` until it reports no "
+    "failures; remove the old key only after that."
+)
+
+
+@checks.register(checks.Tags.database)
+def check_key_canary(app_configs: Any = None, **_: Any) -> list[checks.CheckMessage]:
+    """The ring opens the key canary (re-encrypted last by a rotation, so it stays under the old
+    key until a rotation has finished) and a sample of every encrypted column."""
+    from integrations import crypto
+    from integrations.services.keys import CanaryStatus, unreadable_samples, verify_canary
+
+    try:
+        crypto.key_ring()  # an empty or malformed ring, or an unreadable key file: before any query
         status = verify_canary()
+        unreadable = unreadable_samples()
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="switchboard.E003")]
     except DatabaseError:
@@ -63,11 +87,19 @@ def check_key_canary(app_configs: Any = None, **_: Any) -> list[checks.CheckMess
         return [
             checks.Error(
                 "The configured PORTAL_ENCRYPTION_KEYS cannot decrypt the secrets stored in the "
-                "database (the key canary does not open).",
-                hint="Put the key the data was written with back into PORTAL_ENCRYPTION_KEYS, after "
-                "the new one (NEW,OLD), start again and run `manage.py rotate_encryption_key`; "
-                "remove the old key only after that.",
+                "database (the key canary does not open; a key rotation that did not finish leaves "
+                "it under the old key).",
+                hint=RING_HINT,
                 id="switchboard.E004",
+            )
+        ]
+    if unreadable:
+        return [
+            checks.Error(
+                "The configured PORTAL_ENCRYPTION_KEYS cannot decrypt some of the secrets stored in "
+                f"the database: {', '.join(unreadable)}.",
+                hint=RING_HINT,
+                id="switchboard.E005",
             )
         ]
     return []
@@ -83,14 +115,14 @@ def check_pull_lease(app_configs: Any = None, **_: Any) -> list[checks.CheckMess
             f"PULL_LEASE_SECONDS ({settings.PULL_LEASE_SECONDS}) must be longer than "
             f"OUTBOUND_PULL_DEADLINE ({settings.OUTBOUND_PULL_DEADLINE:g}): a pull waiting on one slow "
             "page would be taken over by another while it still runs.",
-            id="switchboard.E005",
+            id="switchboard.E007",
         )
     ]
 
 
 def startup_guard() -> None:
     """Raise ImproperlyConfigured with every start-up error, for processes Django checks skip."""
-    problems = [*check_explicit_secrets(), *check_key_canary()]
+    problems = [*check_explicit_secrets(), *check_trusted_proxies(), *check_key_canary()]
     errors = [p for p in problems if p.is_serious()]
     if errors:
         raise ImproperlyConfigured("\n".join(f"{e.msg} {e.hint or ''}".strip() for e in errors))

@@ -46,6 +46,9 @@ def _ring_for(keys: tuple[str, ...]) -> tuple[MultiFernet, Fernet]:
 
 def key_ring() -> tuple[MultiFernet, Fernet]:
     """The ring for the current settings (cached per key tuple, so tests may override settings)."""
+    problem = getattr(settings, "PORTAL_ENCRYPTION_KEYS_ERROR", "")
+    if problem:
+        raise ImproperlyConfigured(problem)  # e.g. PORTAL_ENCRYPTION_KEYS_FILE cannot be read
     return _ring_for(tuple(settings.PORTAL_ENCRYPTION_KEYS))
 
 

@@ -13,7 +13,7 @@ SUPPORT = "Support"
 REPORT_VIEWERS = "Report viewers"
 
 # Whole apps for the admins; exact permissions for the others.
-ADMIN_APPS = ("integrations", "django_celery_beat")
+ADMIN_APPS = ("integrations", "django_celery_beat", "axes")  # axes: see and lift login lockouts
 # Sending a test request that changes something at the vendor (VoIPcloud's "Call a number"
 # places a real call): Integration admins only. Support runs every other test, but not these.
 SIDE_EFFECT_TEST_PERMISSION = "integrations.run_side_effect_test"

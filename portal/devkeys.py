@@ -47,3 +47,20 @@ def dev_encryption_keys(var_dir: Path) -> list[str]:
 
 def dev_token_pepper(var_dir: Path) -> str:
     return _read_or_create(var_dir / DEV_TOKEN_PEPPER_FILE, lambda: secrets.token_urlsafe(32))
+
+
+def read_key_file(path: str) -> tuple[list[str], str]:
+    """The keys of PORTAL_ENCRYPTION_KEYS_FILE, one a line, and what is wrong with it ('' if nothing).
+
+    A file that cannot be read is not raised here, at settings import, as a traceback of open():
+    the ring (integrations.crypto) refuses with these words, so every entry point says it the way
+    it says any other start-up problem ("Refusing to start the worker: ...", a system check error).
+    """
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        return [], (
+            f"PORTAL_ENCRYPTION_KEYS_FILE names {path}, which cannot be read ({exc.strerror or exc}): "
+            "point it at the file holding the Fernet keys, one a line, or set PORTAL_ENCRYPTION_KEYS."
+        )
+    return [line.strip() for line in text.splitlines() if line.strip()], ""

@@ -6,12 +6,13 @@ no server to install. Production sets `DEBUG=false`, and then the system checks 
 `integrations.checks` refuse to start without an explicit `SECRET_KEY` and encryption keys.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 
 from portal.broker import broker_url
-from portal.devkeys import dev_encryption_keys, dev_secret_key, dev_token_pepper
+from portal.devkeys import dev_encryption_keys, dev_secret_key, dev_token_pepper, read_key_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,12 +31,12 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or dev_secret_key(VAR_DIR)
 _keys_inline = env.list("PORTAL_ENCRYPTION_KEYS", default=[])
 _keys_file = env.str("PORTAL_ENCRYPTION_KEYS_FILE", default="")
 PORTAL_ENCRYPTION_KEYS_ARE_EXPLICIT = bool(_keys_inline or _keys_file)
+# Why the configured ring cannot be used ('' when it can): the ring refuses with these words.
+PORTAL_ENCRYPTION_KEYS_ERROR = ""
 if _keys_inline:
     PORTAL_ENCRYPTION_KEYS: list[str] = [k.strip() for k in _keys_inline if k.strip()]
 elif _keys_file:
-    PORTAL_ENCRYPTION_KEYS = [
-        line.strip() for line in Path(_keys_file).read_text().splitlines() if line.strip()
-    ]
+    PORTAL_ENCRYPTION_KEYS, PORTAL_ENCRYPTION_KEYS_ERROR = read_key_file(_keys_file)
 else:
     PORTAL_ENCRYPTION_KEYS = dev_encryption_keys(VAR_DIR)
 
@@ -56,25 +57,41 @@ OUTBOUND_PULL_DEADLINE = env.float("OUTBOUND_PULL_DEADLINE", default=120.0)
 PULL_LEASE_SECONDS = env.int("PULL_LEASE_SECONDS", default=300)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the portal's site: the second factor is part of "may use the admin".
+    "portal.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "integrations.apps.IntegrationsConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the login page's lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username + address is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -143,6 +160,75 @@ LOGIN_URL = "admin:login"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# A session that can reveal vendor secrets lasts a working day, not Django's two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# Our scripts read the CSRF token from the form, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Transport and browser protections (docs/security.md) ----------------------------------------
+# Production is https only: plain http is redirected, and browsers are told (HSTS) to use https
+# for a year. Off under DEBUG, where `make run` serves plain http on loopback.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+# The portal's own host and any below it; the registrable domain's other hosts are not affected.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Asking to be preloaded commits the whole registrable domain for good: the deployer decides.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy that terminates TLS, the request reaches Django as http: the proxy says https
+# in X-Forwarded-Proto. Trusted only when set, since any client can send that header otherwise.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated): the audit
+# trail, the login lockout, webhooks and the API take the client's address from that header only
+# when the request comes from one of them (integrations/client_address.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Every script is a file of our own: no inline script, no eval, no third-party origin. Styles
+# allow 'unsafe-inline' for one reason: the report charts are pygal SVGs inlined in the page, and
+# pygal writes their colours as a <style> element and style attributes (unique per chart, so no
+# hash can list them). Scripts, the dangerous half, stay strict.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Every error report (the DEBUG page and the mails to ADMINS) hides the vendors' secret fields,
+# the credential form's fields, passwords and one-time codes, even under DEBUG.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "integrations.error_reports.SecretsFilter"
+
+# --- Login protection (docs/security.md) -------------------------------------------------------
+# django-axes: after LOGIN_FAILURE_LIMIT failures for one user name from one address, that pair
+# is locked for LOGIN_COOLOFF_MINUTES (an admin may unlock it sooner: Admin -> Access attempts).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Attempts during a lockout neither count nor extend it, so "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "integrations.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "integrations.admin.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "csrfmiddlewaretoken"]
+# Our own admin of the attempts (unlocking is audited): integrations/admin/lockout.py.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # no banner on every manage.py command
+# Two-factor login (django-otp, TOTP with single-use recovery codes): required of Integration
+# admins and superusers unless REQUIRE_2FA_FOR_ADMINS is off (its default under DEBUG, so
+# `make run` stays a one-password login). A user who enrolled is always asked for a code.
+REQUIRE_2FA_FOR_ADMINS = env.bool("REQUIRE_2FA_FOR_ADMINS", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Switchboard")
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="switchboard@localhost")
@@ -187,10 +273,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The address people and the PBX reach the portal at: webhook URLs shown in the admin and the CLI
 # are built on it. The default is what `make run` serves.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{env.int('WEB_PORT', default=8000)}")
-# Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed. Empty: the header
-# is ignored and the client is the TCP peer. With proxies, the client is the right-most address
-# in the header that is not one of them.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# TRUSTED_PROXIES (above, with the headers) also decides whose X-Forwarded-For webhooks believe.
 # The largest webhook body accepted, in bytes (a VoIPcloud event is well under 2 KB).
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 # Portal API tokens are stored as HMAC-SHA256 digests keyed by this pepper: a database dump alone

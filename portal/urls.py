@@ -2,10 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-admin.site.site_header = "Switchboard"
-admin.site.site_title = "Switchboard"
-admin.site.index_title = "Vendor integrations"
-
+# The site (portal.admin_site) names itself and adds the second-factor pages under admin/2fa/.
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),

@@ -120,3 +120,57 @@ def test_production_refuses_generated_secret_key_and_key_ring() -> None:
 )
 def test_production_starts_with_explicit_secrets() -> None:
     startup_guard()
+
+
+def test_rotation_re_encrypts_the_canary_last() -> None:
+    from integrations.models import KeyCanary
+    from integrations.services.keys import encrypted_fields
+
+    columns = [model for model, _ in encrypted_fields()]
+    assert columns[-1] is KeyCanary
+    assert columns.count(KeyCanary) == 1
+    assert ApiToken in columns and CredentialVersion in columns
+
+
+def test_a_ring_that_opens_the_canary_but_not_the_data_refuses_to_start() -> None:
+    """The sample of every encrypted column catches what the canary alone cannot (e.g. the
+    canary moved but the last rows of a column are still under the old key)."""
+    from integrations import crypto
+    from integrations.fields import Ciphertext
+    from integrations.models import KeyCanary
+    from integrations.services.keys import rotate_field
+
+    with override_settings(PORTAL_ENCRYPTION_KEYS=[KEY_A]):
+        _rewrite_canary()
+        tokens = [ApiTokenFactory.create() for _ in range(3)]
+    with override_settings(PORTAL_ENCRYPTION_KEYS=[KEY_B, KEY_A]):
+        rotate_field(KeyCanary, KeyCanary._meta.get_field("value"))
+        first = ApiToken.objects.values_list("value", flat=True).get(pk=tokens[0].pk)
+        ApiToken.objects.filter(pk=tokens[0].pk).update(value=Ciphertext(crypto.reencrypt(first)))
+        assert check_key_canary() == []  # the full ring opens everything
+    with override_settings(PORTAL_ENCRYPTION_KEYS=[KEY_B]):
+        assert verify_canary() is CanaryStatus.OK
+        errors = check_key_canary()
+        assert [e.id for e in errors] == ["switchboard.E005"]
+        assert f"integrations.ApiToken.value (row pk={tokens[-1].pk})" in errors[0].msg
+        assert f"pk={tokens[0].pk})" not in errors[0].msg
+        with pytest.raises(ImproperlyConfigured, match="NEW,OLD"):
+            startup_guard()
+
+
+def test_a_rotation_that_finds_unopenable_values_keeps_the_canary_under_the_old_key() -> None:
+    from integrations.fields import Ciphertext
+    from integrations.models import KeyCanary
+
+    key_c = Fernet.generate_key().decode()
+    with override_settings(PORTAL_ENCRYPTION_KEYS=[KEY_A]):
+        _rewrite_canary()
+        ApiTokenFactory.create()
+    stray = Fernet(key_c.encode()).encrypt(b"written under a key nobody kept").decode()
+    ApiToken.objects.update(value=Ciphertext(stray))
+    canary_before = KeyCanary.objects.values_list("value", flat=True).get()
+    with override_settings(PORTAL_ENCRYPTION_KEYS=[KEY_B, KEY_A]), pytest.raises(SystemExit):
+        _rotate()
+    assert KeyCanary.objects.values_list("value", flat=True).get() == canary_before
+    with override_settings(PORTAL_ENCRYPTION_KEYS=[KEY_B]):
+        assert verify_canary() is CanaryStatus.UNREADABLE  # B alone still refuses to start

@@ -169,3 +169,50 @@ def test_worker_refuses_to_start_with_a_ring_that_cannot_decrypt(run_env: dict[s
     )
     assert worker.returncode != 0
     assert "cannot decrypt the secrets stored" in worker.stdout + worker.stderr
+
+
+def test_beat_refuses_to_start_with_a_ring_that_cannot_decrypt(run_env: dict[str, str]) -> None:
+    assert manage(run_env, "migrate", "--no-input").returncode == 0  # canary under the dev key
+    env = {**run_env, "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    beat = subprocess.run(
+        [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert beat.returncode != 0
+    assert "Refusing to start beat" in beat.stderr
+    assert "cannot decrypt the secrets stored" in beat.stderr
+
+
+def test_a_missing_key_file_is_refused_naming_the_variable_and_the_path(
+    run_env: dict[str, str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-dir" / "keys.txt"
+    env = {**run_env, "PORTAL_ENCRYPTION_KEYS_FILE": str(missing)}
+    said = f"PORTAL_ENCRYPTION_KEYS_FILE names {missing}, which cannot be read (No such file or directory)"
+    checked = manage(env, "check")
+    assert checked.returncode != 0
+    assert f"(switchboard.E003) {said}" in checked.stderr
+    migrated = manage(env, "migrate", "--no-input")  # refused by the same check, nothing created
+    assert migrated.returncode != 0
+    assert said in migrated.stderr
+    worker = subprocess.run(
+        [str(BIN / "celery"), "-A", "portal", "worker", "--pool", "solo", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode != 0
+    assert f"Refusing to start the worker: {said}" in worker.stderr
+    web = subprocess.run(
+        [str(BIN / "python"), "-c", "import portal.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert web.returncode != 0
+    assert f"ImproperlyConfigured: {said}" in web.stderr
+    for run in (checked, migrated, worker, web):
+        assert "FileNotFoundError" not in run.stdout + run.stderr

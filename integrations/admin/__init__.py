@@ -1,3 +1,26 @@
-from integrations.admin import audit, integrations, portal_tokens, pulls, reports, runs, webhooks, workers
+# accounts and lockout: login protection (second-factor reset, lockouts and unlocking).
+from integrations.admin import (
+    accounts,
+    audit,
+    integrations,
+    lockout,
+    portal_tokens,
+    pulls,
+    reports,
+    runs,
+    webhooks,
+    workers,
+)
 
-__all__ = ["audit", "integrations", "portal_tokens", "pulls", "reports", "runs", "webhooks", "workers"]
+__all__ = [
+    "accounts",
+    "audit",
+    "integrations",
+    "lockout",
+    "portal_tokens",
+    "pulls",
+    "reports",
+    "runs",
+    "webhooks",
+    "workers",
+]

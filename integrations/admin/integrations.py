@@ -14,9 +14,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from integrations.admin import rotation as rotation_views
@@ -345,6 +347,17 @@ class IntegrationAdmin(WebhookAdminMixin, admin.ModelAdmin):
             for integration in queryset:
                 delete_integration(integration, actor)
 
+    # --- hardening: error reports never show what was typed (add and change go through here) ---
+    @method_decorator(sensitive_post_parameters())
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("owner", str(request.user.pk))
@@ -431,6 +444,7 @@ class IntegrationAdmin(WebhookAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(sensitive_post_parameters())  # hardening: see changeform_view
     def reveal_view(self, request: HttpRequest, pk: int, field: str) -> HttpResponseBase:
         integration = get_object_or_404(Integration, pk=pk)
         try:

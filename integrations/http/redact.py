@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
+from . import untrusted_json
+
 MASK = "••••"
 # Shorter values would mask ordinary words and digits everywhere ("1", "abc").
 MIN_SECRET_LENGTH = 4
@@ -141,7 +143,7 @@ class Redactor:
         # JSON as text/plain, so anything that parses as JSON is treated as JSON.
         decoded = data.decode("utf-8", errors="replace")
         try:
-            parsed = jsonlib.loads(decoded)
-        except ValueError:
+            parsed = untrusted_json.loads(decoded)
+        except ValueError:  # not JSON, or nested too deep to walk: masked as text
             return self.text(decoded)
         return jsonlib.dumps(self.json(parsed), indent=2, ensure_ascii=False)

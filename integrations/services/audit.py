@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from integrations.client_address import client_address
 from integrations.models import AuditEvent, Integration
 from integrations.registry import all_sensitive_fields
 
@@ -25,9 +26,11 @@ class Actor:
     @classmethod
     def from_request(cls, request: HttpRequest) -> "Actor":
         user = request.user
+        # Behind a trusted proxy, the person's address rather than the proxy's.
+        address = client_address(request)
         if isinstance(user, AnonymousUser) or not user.is_authenticated:
-            return cls(label="anonymous", source_ip=request.META.get("REMOTE_ADDR"))
-        return cls(user=user, label=user.get_username(), source_ip=request.META.get("REMOTE_ADDR"))
+            return cls(label="anonymous", source_ip=address)
+        return cls(user=user, label=user.get_username(), source_ip=address)
 
     def has_perm(self, perm: str) -> bool:
         # The CLI and the system act with the operator's authority over the machine.

@@ -36,11 +36,38 @@ def verify_canary() -> CanaryStatus:
     return CanaryStatus.OK if ok else CanaryStatus.UNREADABLE
 
 
+def unreadable_samples() -> list[str]:
+    """Stored values that no key of the ring opens, among the first and last of every encrypted
+    column (in primary-key order, the order rotation works in).
+
+    The canary alone is not enough: a ring may open it and still not the data (values restored
+    from a backup, written by a process with another ring). After an interrupted rotation the
+    column's first rows are under the new key and its last ones under the old: a sample of both
+    ends catches a ring missing either.
+    """
+    unreadable = []
+    for model, f in encrypted_fields():
+        rows = model._base_manager.exclude(**{f"{f.attname}__isnull": True})
+        ends = {rows.order_by(pk).values_list("pk", f.attname).first() for pk in ("pk", "-pk")}
+        for row in sorted(filter(None, ends), key=lambda row: str(row[0])):
+            pk, raw = row
+            try:
+                crypto.decrypt(raw)
+            except crypto.InvalidToken:
+                unreadable.append(f"{model._meta.label}.{f.name} (row pk={pk})")
+    return unreadable
+
+
 def encrypted_fields() -> Iterator[tuple[type[models.Model], EncryptedTextField]]:
-    for model in apps.get_models():
-        for f in model._meta.concrete_fields:
-            if isinstance(f, EncryptedTextField):
-                yield model, f
+    """Every encrypted column, the key canary's last: rotation re-encrypts in this order, so the
+    canary moves to the new key only once everything else has."""
+    found = [
+        (model, f)
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if isinstance(f, EncryptedTextField)
+    ]
+    yield from sorted(found, key=lambda pair: pair[0] is KeyCanary)
 
 
 @dataclass
@@ -50,6 +77,8 @@ class FieldRotation:
     already_current: int = 0
     changed_meanwhile: int = 0
     failed_rows: list[str] = field(default_factory=list)
+    held_back: bool = False
+    """The canary, left under its key because the pass over the data was not clean."""
 
 
 def rotate_field(model: type[models.Model], f: EncryptedTextField, batch_size: int = 500) -> FieldRotation:
@@ -90,9 +119,21 @@ def rotate_field(model: type[models.Model], f: EncryptedTextField, batch_size: i
 def rotate_all(
     batch_size: int = 500, progress: Callable[[FieldRotation], None] | None = None
 ) -> list[FieldRotation]:
+    """Re-encrypt every column, the canary last and only after a clean pass over the others.
+
+    The canary is what the start-up check opens: while it stays under the old key, a ring without
+    the old key refuses to start. So it moves only when every other value was re-encrypted or
+    already current: not after a value no key opens, nor after one changed while this ran (it may
+    have been written by a process still on the old ring: the next run checks it again).
+    """
     results = []
+    clean = True
     for model, f in encrypted_fields():
+        if model is KeyCanary and not clean:
+            results.append(FieldRotation(label=f"{model._meta.label}.{f.name}", held_back=True))
+            continue
         result = rotate_field(model, f, batch_size=batch_size)
+        clean = clean and not result.failed_rows and not result.changed_meanwhile
         results.append(result)
         if progress:
             progress(result)

@@ -55,7 +55,12 @@ HOST_NAME = matches(
     r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*",
     "must be a lower-case host name such as pbx.example.com",
 )
-EMAIL = matches(r"[^@\s]+@[^@\s]+\.[^@\s]+", "must be an e-mail address")
+# Strict on purpose: these values end up in headers, JSON bodies and a copyable shell line. The
+# local part takes what real addresses use (o'brien+ops@…), the domain host-name labels and a TLD.
+EMAIL = matches(
+    r"[A-Za-z0-9._%+'-]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
+    "must be an e-mail address such as ops@example.com",
+)
 DIGITS = matches(r"[0-9]+", "must be a number")
 NOT_BLANK = matches(r"\S.*", "must not be blank")
 
@@ -278,14 +283,18 @@ class Connector:
     @classmethod
     def interpret(cls, endpoint: Endpoint, response: HttpResponse) -> Diagnosis:
         """Turn any HTTP answer into a diagnosis: success only when the vendor's envelope says so."""
+        unreadable = ""
         try:
             payload = response.json()
-        except HttpError:
-            payload = None
+        except HttpError as exc:
+            payload, unreadable = None, str(exc)  # e.g. "... the answer nests deeper than 64 levels"
         status = response.status_code
         if 200 <= status < 300:
             if payload is None:
-                return cls.diagnose(Code.UNEXPECTED_RESPONSE, status=status)
+                diagnosis = cls.diagnose(Code.UNEXPECTED_RESPONSE, status=status)
+                if unreadable:
+                    diagnosis = diagnosis.but(facts=(*diagnosis.facts, ("What was wrong", unreadable)))
+                return diagnosis
             problem = cls.envelope_error(payload)
             if problem is None:
                 return cls.diagnose(Code.OK, status=status)

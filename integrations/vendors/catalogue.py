@@ -1,11 +1,12 @@
 """Test endpoints and their typed parameters, as the vendors' consoles offer them."""
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from integrations.http import untrusted_json
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 CSV = re.compile(r"[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*")
@@ -68,8 +69,10 @@ class Param:
             return text.replace(" ", "")
         if self.kind == "json":
             try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
+                return untrusted_json.loads(text)
+            except untrusted_json.TooDeep as exc:
+                raise ValueError(f"is refused: the JSON {exc}") from None
+            except untrusted_json.JSONDecodeError as exc:
                 raise ValueError(f"is not valid JSON ({exc.msg} at position {exc.pos})") from None
         return text
 

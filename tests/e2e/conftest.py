@@ -1,6 +1,7 @@
 """Browser tests: pytest-playwright driving Debian's Chromium (no browser download here)."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,20 @@ def _plain_http_cookies(settings: Any) -> None:
     # live_server speaks plain http; production keeps secure cookies.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every browser test also proves its pages run under the Content-Security-Policy: Chromium
+    reports each refused script, style, frame or connection on the console."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield
+    assert refused == [], "\n".join(refused)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations.addresses import client_address
+from integrations.client_address import address_from, parse_networks
 
 PROXIES = ["10.0.0.0/8", "fd00::/8"]
 
@@ -32,4 +32,5 @@ PROXIES = ["10.0.0.0/8", "fd00::/8"]
 def test_the_client_is_the_right_most_untrusted_address(
     peer: str, forwarded: str, trusted: list[str], client: str
 ) -> None:
-    assert client_address(peer, forwarded, trusted) == client
+    meta = {"REMOTE_ADDR": peer, "HTTP_X_FORWARDED_FOR": forwarded}
+    assert address_from(meta, parse_networks(tuple(trusted))) == client

@@ -83,6 +83,7 @@ def _test_result(run: TestRun) -> dict[str, Any]:
         "message": run.diagnosis_title or run.error,
         "vendor_message": run.vendor_message,
         "observed": run.observed,
+        "facts": [list(fact) for fact in run.facts],  # [name, value]; a name may come twice
         "next_steps": run.next_steps,
         "test_run": run.pk,
     }
@@ -125,6 +126,7 @@ def _test_text(result: dict[str, Any]) -> str:
         lines.append(f"  observed: {result['observed']}")
     if result["vendor_message"]:
         lines.append(f"  the vendor said: {result['vendor_message']}")
+    lines += [f"  {name}: {value}" for name, value in result["facts"]]
     lines += [f"  next: {step}" for step in result["next_steps"]]
     return "\n".join(lines)
 

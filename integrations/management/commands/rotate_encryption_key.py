@@ -43,8 +43,14 @@ class Command(BaseCommand):
             if canary is not None:
                 audit.record("encryption.rotate", audit.CLI, canary, details=totals)
         failures = {r.label: r.failed_rows for r in results if r.failed_rows}
+        # The canary moves last, after a clean pass: until it has, the old key must stay.
+        complete = not any(r.held_back for r in results)
         if options["json"]:
-            self.stdout.write(json.dumps({"ok": not failures, **totals, "failed_rows": failures}))
+            self.stdout.write(
+                json.dumps(
+                    {"ok": not failures and complete, **totals, "failed_rows": failures, "complete": complete}
+                )
+            )
         else:
             self.stdout.write(
                 f"Total: {totals['reencrypted']} re-encrypted, {totals['already_current']} already current, "
@@ -56,6 +62,13 @@ class Command(BaseCommand):
                 f"Some values open with no key of the ring: {detail}. Add the key they were written "
                 "with (after the current one) and run again."
             )
-            if options["json"]:
-                raise SystemExit(1)
-            raise CommandError(message)
+        elif not complete:
+            message = (
+                f"{totals['changed_meanwhile']} values changed while this ran: run it again (it skips "
+                "what is done). Keep the old key in the ring until a run finishes without this."
+            )
+        else:
+            return
+        if options["json"]:
+            raise SystemExit(1)
+        raise CommandError(message)

@@ -36,7 +36,13 @@ class Collect(Connector):
     # (and so approved for outbound requests).
     base_url_pattern = ""
     credential_fields = (
-        CredentialField("op_id", "Operator ID", validators=(NOT_BLANK,)),
+        CredentialField(
+            "op_id",
+            "Operator ID",
+            help_text="The operator's code in Collect!, e.g. OWN",
+            # Collect! operator IDs are short codes of letters and digits (nx_operator.op_id "OWN").
+            validators=(matches(r"[A-Za-z0-9]{1,32}", "must be an operator code of letters and digits"),),
+        ),
         CredentialField("op_password", "Operator password", secret=True, validators=(NOT_BLANK,)),
         CredentialField(
             "database",
