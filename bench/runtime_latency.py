@@ -79,6 +79,14 @@ def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+def worker(env: dict[str, str], queue: str, pool: str, concurrency: int) -> subprocess.Popen[bytes]:
+    """One worker pool as the Procfile starts it."""
+    return start(
+        env, str(BIN / "celery"), "-A", "portal", "worker", "-Q", queue, "-n", f"{queue}@%h",
+        "--pool", pool, "--concurrency", str(concurrency),
+    )  # fmt: skip
+
+
 def wait(predicate: Any, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -144,36 +152,8 @@ def main() -> None:
             str(args.pull_records),
         ),
         start(env, str(BIN / "python"), "manage.py", "embedded_broker"),
-        start(
-            env,
-            str(BIN / "celery"),
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "interactive",
-            "-n",
-            "interactive@%h",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(INTERACTIVE_THREADS),
-        ),
-        start(
-            env,
-            str(BIN / "celery"),
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "bulk",
-            "-n",
-            "bulk@%h",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "2",
-        ),
+        worker(env, "interactive", "threads", INTERACTIVE_THREADS),
+        worker(env, "bulk", "prefork", 2),
     ]
     try:
         import django

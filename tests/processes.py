@@ -16,6 +16,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py ARGS` as its own process with `env`, its output captured."""
+    return subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def database_url() -> str:
     """The URL of the database this test runs on (the test database, not the configured one)."""
     db = connection.settings_dict

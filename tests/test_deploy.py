@@ -19,7 +19,7 @@ import requests
 from cryptography.fernet import Fernet
 from django.test import Client
 
-from tests.processes import BIN, ROOT
+from tests.processes import BIN, ROOT, manage
 
 README = ROOT / "README.md"
 HOST = "switchboard.example.com"
@@ -93,17 +93,6 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
-
-
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "python"), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.mark.slow

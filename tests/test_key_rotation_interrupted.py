@@ -18,7 +18,7 @@ from django.test import override_settings
 
 from integrations.models import ApiToken, Integration, KeyCanary
 from integrations.services.keys import ensure_canary
-from tests.processes import BIN, ROOT, database_url
+from tests.processes import BIN, ROOT, database_url, manage
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -38,17 +38,6 @@ def manage_env(var_dir: Path, keys: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
-
-
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "python"), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def opens_with(key: str, token: str) -> bool:

@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 
 from integrations.models import Report
 from tests.factories import IntegrationFactory
+from tests.processes import manage
 from tests.report_data import generate
-from tests.test_smoke_run import manage
 from tests.test_smoke_run import run_env as run_env
 
 CONSOLE = "django.core.mail.backends.console.EmailBackend"

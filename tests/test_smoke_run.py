@@ -9,7 +9,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +17,9 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-pytestmark = pytest.mark.slow
+from tests.processes import BIN, ROOT, manage
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
 
 
 def free_port() -> int:
@@ -61,17 +59,6 @@ def run_env(tmp_path: Path) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
-
-
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "python"), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

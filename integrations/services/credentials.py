@@ -7,6 +7,7 @@ transaction; no secret ever enters an audit row.
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -201,20 +202,27 @@ def promote(candidate: CredentialVersion, actor: Actor) -> CredentialVersion | N
         current = CredentialVersion.objects.select_for_update().get(pk=candidate.pk)
         if current.state != CredentialState.STAGED:
             raise ValidationError(f"Version {current.version} is {current.state}, not staged.")
-        if active is not None:
-            active.state = CredentialState.PREVIOUS
-            active.save(update_fields=["state"])
-        current.state, current.activated_at = CredentialState.ACTIVE, timezone.now()
-        current.save(update_fields=["state", "activated_at"])
-        audit.record(
-            "credential.promote",
-            actor,
-            current,
-            integration=integration,
-            details={"version": current.version, "previous": active.version if active else None},
-        )
+        details = {"version": current.version, "previous": active.version if active else None}
+        _switch(active, current, CredentialState.PREVIOUS, "credential.promote", actor, details)
     candidate.refresh_from_db()
     return active
+
+
+def _switch(
+    active: CredentialVersion | None,
+    target: CredentialVersion,
+    demote_to: str,
+    action: str,
+    actor: Actor,
+    details: dict[str, Any],
+) -> None:
+    """Inside the caller's transaction: `target` becomes active, `active` becomes `demote_to`."""
+    if active is not None:
+        active.state = demote_to
+        active.save(update_fields=["state"])
+    target.state, target.activated_at = CredentialState.ACTIVE, timezone.now()
+    target.save(update_fields=["state", "activated_at"])
+    audit.record(action, actor, target, integration=target.integration, details=details)
 
 
 def discard(version: CredentialVersion, actor: Actor, why: str) -> None:
@@ -266,18 +274,8 @@ def rollback(integration: Integration, actor: Actor) -> CredentialVersion:
         )
         if target is None:
             raise ValidationError("There is no previous version to roll back to.")
-        if active is not None:
-            active.state = CredentialState.RETIRED
-            active.save(update_fields=["state"])
-        target.state, target.activated_at = CredentialState.ACTIVE, timezone.now()
-        target.save(update_fields=["state", "activated_at"])
-        audit.record(
-            "credential.rollback",
-            actor,
-            target,
-            integration=integration,
-            details={"version": target.version, "rolled_back_from": active.version if active else None},
-        )
+        details = {"version": target.version, "rolled_back_from": active.version if active else None}
+        _switch(active, target, CredentialState.RETIRED, "credential.rollback", actor, details)
     return target
 
 
