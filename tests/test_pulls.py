@@ -1,8 +1,9 @@
 """Pulls over real HTTP against the simulators, into the real database."""
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Count
@@ -167,3 +168,21 @@ def test_unknown_resource_is_a_clear_error(sandbox: SandboxFactory) -> None:
     with pytest.raises(ValidationError, match="unknown resource 'cdrs'; this vendor offers: user_calls"):
         pull(box, "cdrs")
     assert not PullRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("UTC")),
+        datetime(2026, 11, 28, 10, 0, 0, 123456, tzinfo=ZoneInfo("UTC")),
+        datetime(2026, 3, 29, 2, 30, tzinfo=ZoneInfo("Europe/Budapest")),
+        datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Budapest")),
+        datetime(2026, 11, 28, 23, 59, 59, tzinfo=ZoneInfo("Australia/Sydney")),
+    ],
+)
+def test_the_fast_time_adapter_writes_what_django_writes(moment: datetime) -> None:
+    from django.db import connection
+
+    from integrations.services.records import time_adapter
+
+    assert time_adapter()(moment) == connection.ops.adapt_datetimefield_value(moment)

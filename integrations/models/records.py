@@ -6,8 +6,10 @@ from integrations.vendors.resources import OUTCOMES
 class CallRecord(models.Model):
     """A call pulled from a vendor, normalised across vendors; the vendor's row kept in `raw`."""
 
+    # No index of its own: the unique (integration, vendor id) and (integration, start) indexes lead
+    # with it, and every index costs each of a pull's inserts (docs/performance.md).
     integration = models.ForeignKey(
-        "integrations.Integration", on_delete=models.CASCADE, related_name="call_records"
+        "integrations.Integration", on_delete=models.CASCADE, related_name="call_records", db_index=False
     )
     resource = models.CharField(max_length=32, help_text="The pullable resource it came from.")
     vendor_call_id = models.CharField(max_length=128)
@@ -39,11 +41,9 @@ class CallRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["integration", "vendor_call_id"], name="call_record_unique")
         ]
-        indexes = [
-            models.Index(fields=["integration", "started_at"]),
-            # Reports and the changelist count calls by outcome within an integration.
-            models.Index(fields=["integration", "outcome"], name="call_record_outcome"),
-        ]
+        # Lists, reports and the API select by integration and time; an outcome (six values) narrows
+        # that range too little to pay for an index every insert maintains.
+        indexes = [models.Index(fields=["integration", "started_at"])]
 
     def __str__(self) -> str:
         return f"{self.integration} {self.vendor_call_id}"

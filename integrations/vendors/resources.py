@@ -5,7 +5,7 @@ vendor id, its time (the watermark field) and, for call-like resources, the norm
 pull service stores pages and keeps watermarks; connectors know nothing of the database.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,7 +95,6 @@ class Call:
     """The vendor's own word for how the call ended ("NO ANSWER", "user_inbound_missed", ...)."""
     outcome: str = "unknown"
     """The same, in the shared vocabulary (a key of OUTCOMES)."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def answered(self) -> bool | None:

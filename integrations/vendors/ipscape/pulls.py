@@ -130,7 +130,6 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         duration_seconds=int(durations.get("talk") or durations.get("interaction") or 0),
         disposition=status,
         outcome=_outcome(status, timestamps, data.get("voicemailMetadata")),
-        extra={"wrapCode": data.get("wrapCode"), "campaignId": data.get("campaignId")},
     )
 
 

@@ -250,11 +250,6 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         duration_seconds=billed or 0,
         disposition=DISCONNECT.get(dc, f"dc {dc}") if dc is not None else "",
         outcome=_outcome(billed, dc),
-        extra={
-            "dc": dc,
-            "dialermode": row.get("dialermode") or "",
-            "queue_seconds": row.get("beforequeuetime"),
-        },
     )
 
 

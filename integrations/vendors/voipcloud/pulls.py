@@ -148,13 +148,8 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         callee=str(row.get("dest_number") or ""),
         agent=str(row.get("user_name") or row.get("user_number") or ""),
         queue=str(row.get("queue_name") or row.get("ring_group_name") or ""),
-        # Talk time; call_duration adds the ringing and stays in the raw row and in extra.
+        # Talk time; call_duration adds the ringing and stays in the raw row.
         duration_seconds=talked or 0,
         disposition=disposition,
         outcome=outcome,
-        extra={
-            "call_duration": as_count(row.get("call_duration")),
-            "caller_name": row.get("caller_name") or "",
-            "user_number": row.get("user_number") or "",
-        },
     )

@@ -108,7 +108,6 @@ def to_call(resource: Resource, row: Mapping[str, Any], tz: tzinfo) -> Call:
         duration_seconds=int(row.get("billsec") or 0),
         disposition=disposition,
         outcome=outcome,
-        extra={"total_seconds": int(row.get("duration") or 0), "charge": row.get("charge")},
     )
 
 
