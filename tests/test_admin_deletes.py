@@ -1,13 +1,24 @@
 """Deleting an integration (its page, or "delete selected") is audited in the same transaction,
 and takes its schedules' beat tasks with it; the audit row outlives the integration."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule
 
-from integrations.models import AuditEvent, Integration, PullSchedule, ScheduleKind
-from integrations.services import allowlists, schedules
+from integrations.models import (
+    AuditEvent,
+    CallRecord,
+    EventOutcome,
+    Integration,
+    PullSchedule,
+    ScheduleKind,
+    WebhookEvent,
+)
+from integrations.services import allowlists, schedules, testing
 from integrations.services.audit import CLI
 from tests import beat
 from tests.factories import UserFactory
@@ -70,3 +81,53 @@ def test_support_may_not_delete(sandbox: SandboxFactory) -> None:
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Integration.objects.filter(pk=integration.pk).exists()
     assert not AuditEvent.objects.filter(action="integration.delete").exists()
+
+
+def test_the_delete_page_counts_an_integrations_history_and_the_delete_takes_it_all(
+    admin_client: Client, sandbox: SandboxFactory
+) -> None:
+    """A month of pulls is a line with a count, not a page of links; a webhook event pointing at a
+    call record goes with it (it may not be deleted on its own, but does not keep the integration)."""
+    integration = sandbox("voipcloud", name="busy").integration
+    allowlists.add_entry(integration, "198.51.100.9", CLI, kind="vendor")
+    now = timezone.now()
+    CallRecord.objects.bulk_create(
+        CallRecord(
+            integration=integration,
+            resource="calls",
+            vendor_call_id=str(n),
+            started_at=now - timedelta(minutes=n),
+            raw={},
+            first_seen_at=now,
+            updated_at=now,
+        )
+        for n in range(1500)
+    )
+    WebhookEvent.objects.create(
+        integration=integration,
+        outcome=EventOutcome.STORED,
+        call_record=CallRecord.objects.filter(integration=integration).first(),
+    )
+    url = reverse("admin:integrations_integration_delete", args=[integration.pk])
+
+    page = admin_client.get(url).content.decode()
+    assert "Call records: 1,500" in page and "Webhook events: 1" in page
+    assert "Call record:" not in page  # no line per record
+    assert "Allowlist entry:" in page  # the rest listed as Django lists it, with links
+    assert "permission to delete" not in page and len(page) < 100_000
+
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Integration.objects.exists()
+    assert not CallRecord.objects.exists() and not WebhookEvent.objects.exists()
+
+
+def test_delete_selected_asks_with_the_same_counts(admin_client: Client, sandbox: SandboxFactory) -> None:
+    first, second = sandbox("vcclive", name="a").integration, sandbox("voipcloud", name="b").integration
+    testing.start(first, None, {}, CLI, inline=True)
+    testing.start(second, None, {}, CLI, inline=True)
+    page = admin_client.post(
+        reverse("admin:integrations_integration_changelist"),
+        {"action": "delete_selected", "_selected_action": [first.pk, second.pk]},
+    ).content.decode()
+    assert "Test runs: 2" in page and "Test run:" not in page
+    assert Integration.objects.count() == 2

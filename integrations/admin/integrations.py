@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from integrations.admin import rotation as rotation_views
 from integrations.admin import testing as test_views
+from integrations.admin.deletion import deleted_objects
 from integrations.admin.forms import (
     CREDENTIAL_PREFIX,
     AllowlistEntryForm,
@@ -338,6 +339,11 @@ class IntegrationAdmin(WebhookAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/integrations/integration/choose_vendor.html", context)
 
     # --- deleting (audited, with the beat tasks of its schedules) ----------------------------------
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        return deleted_objects(objs, request, self.admin_site)
+
     def delete_model(self, request: HttpRequest, obj: Integration) -> None:
         delete_integration(obj, Actor.from_request(request))
 
