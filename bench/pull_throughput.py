@@ -7,8 +7,10 @@ database through the real pull service (HTTP client, connector, upsert, progress
 the same pages with a bare `requests` loop that only parses JSON. Prints progress, then one JSON
 line: {"records", "portal_rps", "baseline_rps", "ratio", "peak_rss_mb"}: medians over `--rounds`
 interleaved rounds (portal, then baseline), the ratio being the median of the rounds' ratios.
-`peak_rss_mb` is the process's peak resident memory, read after each portal pull. Each round's
-bench integration and its records are deleted afterwards.
+`peak_rss_mb` is the process's peak resident memory, read as each portal pull ends. Each round's
+bench integration and its records are deleted afterwards, the records by one DELETE: the ORM's
+delete would load them all (a webhook event may point at a call record), and the peak it leaves
+would be the next round's reading.
 """
 
 import argparse
@@ -61,11 +63,14 @@ def wait_for_port(port: int) -> None:
     raise SystemExit("the simulator did not start")
 
 
-def portal_pull(base_url: str, records: int) -> float:
+def portal_pull(base_url: str, records: int) -> tuple[float, float]:
+    """Seconds the pull took, and the peak resident memory in MB when it ended."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     django.setup()
+    from django.db import connection
+
     from integrations.models import CallRecord, Integration
     from integrations.services import pulls
     from integrations.services.audit import CLI
@@ -83,12 +88,16 @@ def portal_pull(base_url: str, records: int) -> float:
         started = time.perf_counter()
         run = pulls.start(integration, "cdrs", CLI, trigger="cli", inline=True)
         elapsed = time.perf_counter() - started
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         stored = CallRecord.objects.filter(integration=integration).count()
         if run.status != "succeeded" or stored != records:
             raise SystemExit(f"pull {run.status}: {stored} of {records} stored; {run.message}")
         print(f"portal: {records} records, {run.pages} pages in {elapsed:.2f} s", file=sys.stderr)
-        return elapsed
+        return elapsed, peak_rss_mb
     finally:
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(CallRecord._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE integration_id = %s", [integration.pk])  # noqa: S608
         Integration.objects.filter(name=name).delete()
 
 
@@ -159,8 +168,9 @@ def main() -> None:
         base_url = f"http://127.0.0.1:{port}/v1.2/voipstudio/"
         # Interleaved rounds, medians reported: single runs on these machines swing by ±30 %.
         for _ in range(args.rounds):
-            portal_rps = args.records / portal_pull(base_url, args.records)
-            peak_rss_mb = max(peak_rss_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            elapsed, rss_mb = portal_pull(base_url, args.records)
+            portal_rps = args.records / elapsed
+            peak_rss_mb = max(peak_rss_mb, rss_mb)
             baseline_rps = args.records / baseline_pull(base_url, args.records, start, datetime.now(UTC))
             portal.append(portal_rps)
             baseline.append(baseline_rps)
