@@ -32,7 +32,7 @@ from integrations.models import (
 )
 from integrations.registry import VENDORS
 from integrations.services import allowlists, credentials, pulls, reports, schedules, testing
-from integrations.services.audit import CLI
+from integrations.services.audit import CLI, Actor
 from tests.factories import UserFactory, WorkerHeartbeatFactory
 from tests.sandbox import VENDOR_KEYS, SandboxFactory
 
@@ -87,12 +87,16 @@ def build_dataset(sandbox: SandboxFactory) -> Dataset:
         for vendor in VENDOR_KEYS
     }
     integrations = {vendor: box.integration for vendor, box in boxes.items()}
+    # Some of it done by a person, so pages show who (and whether that is a link a role may follow).
+    person = Actor(user=users["superuser"], label="superuser")
     for integration in integrations.values():
-        testing.start(integration, None, {}, CLI, via="cli", inline=True)
+        testing.start(integration, None, {}, person if integration.vendor == "vcclive" else CLI, inline=True)
+        integration.owner = users["superuser"]
+        integration.save(update_fields=["owner"])
     batch = TestRun.new_batch()
     for vendor in ("vcclive", "voipcloud"):
         testing.start(integrations[vendor], None, {}, CLI, via="connectivity", batch=batch, inline=True)
-    pulls.start(integrations["voipcloud"], "user_calls", CLI, inline=True)
+    pulls.start(integrations["voipcloud"], "user_calls", person, inline=True)
     pulls.start(integrations["vcclive"], "projects", CLI, inline=True)
 
     vcc, pbx, studio = integrations["vcclive"], integrations["voipcloud"], integrations["voipstudio"]
@@ -109,7 +113,7 @@ def build_dataset(sandbox: SandboxFactory) -> Dataset:
     ):
         schedule.save()
         schedules.sync(schedule, CLI, created=True)
-    allowlists.add_entry(vcc, "198.51.100.9", CLI, kind="vendor", note="office NAT")
+    allowlists.add_entry(vcc, "198.51.100.9", person, kind="vendor", note="office NAT")
     allowlists.add_entry(vcc, "2001:db8::/32", CLI, kind="inbound")
     token = ApiToken(integration=studio, name="reporting", expires_at=timezone.now() + timedelta(days=90))
     token.set_value("walk-token-0123456789abcdef")
@@ -118,7 +122,7 @@ def build_dataset(sandbox: SandboxFactory) -> Dataset:
     report = Report.objects.create(name="daily-calls", timezone="UTC", recipients="ops@example.com")
     report.integrations.add(pbx)
     reports.sync_schedule(report, CLI, created=True)
-    report_run = reports.run(report, CLI, trigger="manual")
+    report_run = reports.run(report, person, trigger="manual")
     WorkerHeartbeatFactory.create()
     return Dataset(users=users, integrations=integrations, batch=batch, report_run=report_run)
 

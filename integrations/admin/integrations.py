@@ -32,6 +32,7 @@ from integrations.admin.forms import (
     integration_form_for,
     needed_fields,
 )
+from integrations.admin.people import username
 from integrations.admin.permissions import requires
 from integrations.admin.pulls import PullScheduleInline, recent_pulls_table
 from integrations.admin.webhooks import WebhookAdminMixin
@@ -55,9 +56,13 @@ class AllowlistEntryInline(admin.TabularInline):
     model = AllowlistEntry
     form = AllowlistEntryForm
     formset = AllowlistFormSet
-    fields = ["kind", "cidr", "note", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
+    fields = ["kind", "cidr", "note", "created_by_name", "created_at"]
+    readonly_fields = ["created_by_name", "created_at"]
     extra = 0
+
+    @admin.display(description="created by")
+    def created_by_name(self, obj: AllowlistEntry) -> str:
+        return username(obj.created_by)
 
 
 class ApiTokenForm(ModelForm):
@@ -258,8 +263,10 @@ class IntegrationAdmin(WebhookAdminMixin, admin.ModelAdmin):
                 account = [CREDENTIAL_PREFIX + f.name for f in get_connector(key).credential_fields]
             else:
                 account = ["account_summary"]
+        # Who may not change it reads the owner's name (a read-only user field would be a link).
+        owner = "owner" if self.has_change_permission(request, obj) else "owner_name"
         return [
-            (None, {"fields": ["name", "vendor", "enabled", "owner", "timezone", "notes"]}),
+            (None, {"fields": ["name", "vendor", "enabled", owner, "timezone", "notes"]}),
             ("Vendor account", {"fields": account}),
             ("Address", {"fields": ["base_url_override", "effective_base_url"]}),
             *([("Pulls", {"fields": ["recent_pulls"]})] if obj is not None else []),
@@ -267,7 +274,11 @@ class IntegrationAdmin(WebhookAdminMixin, admin.ModelAdmin):
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["effective_base_url", "account_summary", "recent_pulls", "webhook_panel"]
+        return ["effective_base_url", "account_summary", "recent_pulls", "webhook_panel", "owner_name"]
+
+    @admin.display(description="owner")
+    def owner_name(self, obj: Integration) -> str:
+        return username(obj.owner)
 
     @admin.display(description="recent pulls")
     def recent_pulls(self, obj: Integration) -> SafeString:

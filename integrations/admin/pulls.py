@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from integrations.admin.params import parse_id
+from integrations.admin.people import RequestedByMixin
 from integrations.admin.permissions import requires
 from integrations.models import CallRecord, PullRun, PullSchedule, PullStatus, RawRecord
 from integrations.vendors.base import UnknownResource
@@ -56,7 +57,7 @@ def window_text(run: PullRun) -> str:
 
 
 @admin.register(PullRun)
-class PullRunAdmin(admin.ModelAdmin):
+class PullRunAdmin(RequestedByMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "integration",
@@ -74,7 +75,11 @@ class PullRunAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     # The window in words instead of its two raw ends (a first pull starts a century ago).
     readonly_fields = (
-        *(f.name for f in PullRun._meta.fields if f.name not in ("id", "window_start", "window_end")),
+        *(
+            "requested_by_name" if f.name == "requested_by" else f.name
+            for f in PullRun._meta.fields
+            if f.name not in ("id", "window_start", "window_end")
+        ),
         "window",
         "progress",
     )

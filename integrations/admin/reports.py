@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 
+from integrations.admin.people import RequestedByMixin
 from integrations.models import Report, ReportRun
 from integrations.services import reports
 from integrations.services.audit import Actor
@@ -93,7 +94,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportRun)
-class ReportRunAdmin(admin.ModelAdmin):
+class ReportRunAdmin(RequestedByMixin, admin.ModelAdmin):
     list_display = ["period", "report", "status", "calls", "answered", "emailed_to", "download"]
     list_filter = ["report", "status", "trigger"]
     list_select_related = ["report"]
@@ -102,7 +103,7 @@ class ReportRunAdmin(admin.ModelAdmin):
         "period",
         "status",
         "trigger",
-        "requested_by",
+        "requested_by_name",
         "created_at",
         "finished_at",
         "emailed_to",

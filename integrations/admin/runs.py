@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from integrations.admin import testing as views
+from integrations.admin.people import RequestedByMixin
 from integrations.admin.permissions import requires
 from integrations.models import TestRun
 
@@ -14,7 +15,7 @@ VIEW_PERMISSION = "integrations.view_testrun"
 
 
 @admin.register(TestRun)
-class TestRunAdmin(admin.ModelAdmin):
+class TestRunAdmin(RequestedByMixin, admin.ModelAdmin):
     """Every test request, filterable; each one's page shows the whole result. Read-only."""
 
     list_display = [
@@ -24,14 +25,14 @@ class TestRunAdmin(admin.ModelAdmin):
         "outcome",
         "status_code",
         "latency_ms",
-        "requested_by",
+        "requested_by_name",
         "requested_via",
     ]
     list_filter = ["diagnosis", "status", "integration__vendor", "integration", "requested_via", "created_at"]
     search_fields = ["integration__name", "endpoint", "diagnosis_title"]
     list_select_related = ["integration", "requested_by"]
     date_hierarchy = "created_at"
-    fields = ("integration", "endpoint_label", "requested_by", "requested_via", "created_at", "result")
+    fields = ("integration", "endpoint_label", "requested_by_name", "requested_via", "created_at", "result")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

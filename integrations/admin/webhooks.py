@@ -36,7 +36,6 @@ def panel_html(integration: Integration) -> SafeString:
         "inbound": integration.allowlist.filter(kind=AllowlistKind.INBOUND).count(),
         "events_url": reverse("admin:integrations_webhookevent_changelist")
         + f"?integration__id__exact={integration.pk}",
-        "test_url": reverse("admin:integrations_integration_webhook_test", args=[integration.pk]),
     }
     # Our own template, autoescaped: safe to mark.
     return mark_safe(render_to_string("integrations/webhook_panel.html", context))  # noqa: S308
