@@ -131,3 +131,34 @@ def test_delete_selected_asks_with_the_same_counts(admin_client: Client, sandbox
     ).content.decode()
     assert "Test runs: 2" in page and "Test run:" not in page
     assert Integration.objects.count() == 2
+
+
+def test_a_call_record_deleted_on_its_own_leaves_its_webhook_event_unlinked(
+    admin_client: Client, sandbox: SandboxFactory
+) -> None:
+    integration = sandbox("voipcloud", name="pbx").integration
+    now = timezone.now()
+    calls = CallRecord.objects.bulk_create(
+        CallRecord(
+            integration=integration,
+            resource="calls",
+            vendor_call_id=str(n),
+            started_at=now,
+            raw={},
+            first_seen_at=now,
+            updated_at=now,
+        )
+        for n in range(3)
+    )
+    first, second, third = (CallRecord.objects.get(vendor_call_id=str(n)) for n in range(len(calls)))
+    for call in (first, second):
+        WebhookEvent.objects.create(integration=integration, outcome=EventOutcome.STORED, call_record=call)
+    page = reverse("admin:integrations_callrecord_delete", args=[first.pk])
+    assert admin_client.post(page, {"post": "yes"}).status_code == 302
+    response = admin_client.post(
+        reverse("admin:integrations_callrecord_changelist"),
+        {"action": "delete_selected", "_selected_action": [second.pk, third.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not CallRecord.objects.exists()
+    assert list(WebhookEvent.objects.values_list("call_record", flat=True)) == [None, None]

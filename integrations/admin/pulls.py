@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from integrations.admin.params import parse_id
 from integrations.admin.people import RequestedByMixin
 from integrations.admin.permissions import requires
 from integrations.models import CallRecord, PullRun, PullSchedule, PullStatus, RawRecord
+from integrations.services import records
 from integrations.vendors.base import UnknownResource
 
 
@@ -206,6 +208,12 @@ class CallRecordAdmin(ReadOnly):
     search_fields = ["vendor_call_id", "caller", "callee", "agent", "queue"]
     date_hierarchy = "started_at"
     list_select_related = ["integration"]
+
+    def delete_model(self, request: HttpRequest, obj: CallRecord) -> None:
+        records.delete_calls(CallRecord.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CallRecord]) -> None:
+        records.delete_calls(queryset)
 
     @admin.display(description="from → to", ordering="caller")
     def parties(self, call: CallRecord) -> SafeString:

@@ -72,9 +72,10 @@ class WebhookEvent(models.Model):
     outcome = models.CharField(max_length=16, choices=EventOutcome.choices)
     reason = models.CharField(max_length=200, blank=True, help_text="Why it was refused, invalid or stale.")
     test = models.BooleanField(default=False, help_text="Sent by the admin's 'Send test event' button.")
-    # A call record goes only with its integration, and its webhook events with it. DO_NOTHING (the
-    # database still holds the reference) lets that delete be one statement per table: SET_NULL made
-    # Django load every call record of the integration first, 200,000 rows of them after a month.
+    # DO_NOTHING (the database still holds the reference) lets an integration's delete, which takes
+    # its webhook events too, be one statement per table: SET_NULL made Django load every call
+    # record of the integration first, 200,000 rows after a month. A call record deleted on its
+    # own goes through `services.records.delete_calls`, which unlinks its events first.
     call_record = models.ForeignKey(
         "integrations.CallRecord", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
     )

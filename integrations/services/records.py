@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import connections
-from django.db.models import Field
+from django.db import connections, transaction
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
-from integrations.models import CallRecord, Integration, RawRecord
+from integrations.models import CallRecord, Integration, RawRecord, WebhookEvent
 from integrations.vendors.base import Connector
 from integrations.vendors.resources import CALLS, Call, Page, Resource
 
@@ -223,3 +223,14 @@ def _upsert_raw(
     RawRecord.objects.bulk_create(new, batch_size=1000)
     RawRecord.objects.bulk_update(changed, ["raw", "record_time", "updated_at"], batch_size=500)
     return len(new), len(changed)
+
+
+def delete_calls(calls: "QuerySet[CallRecord]") -> None:
+    """Delete call records; the webhook events that created or updated them stay, unlinked.
+
+    The database holds that link without an ON DELETE (`WebhookEvent.call_record`, so that an
+    integration's delete is one statement per table): it is cleared here first.
+    """
+    with transaction.atomic():
+        WebhookEvent.objects.filter(call_record__in=calls).update(call_record=None)
+        calls.delete()
