@@ -35,32 +35,32 @@ CALL_ATTRIBUTES = (
     "answered",
 )
 CALL_FIELDS = (*CALL_ATTRIBUTES, "raw", "resource")
-# The order of `PreparedCall.insert`, after the three values every row of a page shares.
+# The order of `PreparedPage.calls`' values, after the three values every row of a page shares.
 ROW_COLUMNS = ("vendor_call_id", *CALL_FIELDS)
 INSERT_COLUMNS = ("integration", "first_seen_at", "updated_at", *ROW_COLUMNS)
 SQLITE_ROWS = 500
 
 
 @dataclass
-class PreparedCall:
-    call: Call
-    raw: dict[str, Any]
-    insert: tuple[Any, ...]
-    """Its INSERT parameters in ROW_COLUMNS order, adapted for the database, built while mapping."""
-
-
-@dataclass
 class PreparedPage:
-    calls: dict[str, PreparedCall]
-    """CALLS: vendor id → the call to store (a repeated id within a page: the last one wins)."""
+    calls: dict[str, tuple[Any, ...]]
+    """CALLS: vendor id → its INSERT parameters in ROW_COLUMNS order, adapted for the database
+    (a repeated id within a page: the last one wins)."""
+    raws: dict[str, dict[str, Any]]
+    """CALLS: vendor id → the row as the vendor sent it."""
     records: dict[str, dict[str, Any]]
     """RAW: vendor id → the values to store."""
     newest: datetime | None
     received: int
     total: int | None
+    to_call: Callable[[dict[str, Any]], Call]
+    """The row's call again, for the few rows of a later pull that changed since they were stored."""
 
 
 def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz: tzinfo) -> PreparedPage:
+    def to_call(row: dict[str, Any]) -> Call:
+        return connector.to_call(resource, row, tz)
+
     if resource.kind != CALLS:
         records: dict[str, dict[str, Any]] = {}
         newest: datetime | None = None
@@ -69,18 +69,23 @@ def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz:
             records[connector.row_id(resource, row)] = {"raw": row, "record_time": when}
             if when is not None and (newest is None or when > newest):
                 newest = when
-        return PreparedPage({}, records, newest, len(page.rows), page.total)
+        return PreparedPage({}, {}, records, newest, len(page.rows), page.total, to_call)
     adapt_time = time_adapter()
-    calls: dict[str, PreparedCall] = {}
+    calls: dict[str, tuple[Any, ...]] = {}
+    raws: dict[str, dict[str, Any]] = {}
     newest = None
+    key = resource.key
     for row in page.rows:
         # A call's watermark time is its start (every connector's to_call reads the same field as
         # its row_time), so the row is read once. Everything the INSERT needs is built here, in
-        # the mapping thread, so the writing thread only writes (docs/performance.md).
-        call = connector.to_call(resource, row, tz)
+        # the mapping thread, so the writing thread only writes. Only plain tuples and the
+        # vendor's own dicts outlive this loop: the garbage collector stops tracking both, so a
+        # page waiting in the pipeline adds nothing to its full passes (docs/performance.md).
+        call = to_call(row)
         when = call.started_at
-        insert = (
-            call.vendor_call_id,
+        vendor_id = call.vendor_call_id
+        calls[vendor_id] = (
+            vendor_id,
             call.direction,
             call.caller,
             call.callee,
@@ -92,58 +97,59 @@ def prepare_page(connector: type[Connector], resource: Resource, page: Page, tz:
             call.outcome,
             call.answered,
             orjson.dumps(row).decode(),
-            resource.key,
+            key,
         )
-        calls[call.vendor_call_id] = PreparedCall(call, row, insert)
+        raws[vendor_id] = row
         if newest is None or when > newest:
             newest = when
-    return PreparedPage(calls, {}, newest, len(page.rows), page.total)
+    return PreparedPage(calls, raws, {}, newest, len(page.rows), page.total, to_call)
 
 
 def time_adapter() -> Callable[[datetime], Any]:
     """How the database takes an aware datetime, as fast as a function can say it.
 
     On SQLite with time zones on and the connection in UTC (the defaults), Django stores naive UTC
-    text; its own adapter reads two settings per call, which on a 200,000-row pull was a third of
-    the mapping thread's time (docs/performance.md). Elsewhere, the backend's adapter. Either only
-    formats the value, with no query, so it is safe in the mapping thread.
+    text, `str()` of the naive value; its own adapter reads two settings per call, which on a
+    200,000-row pull was a third of the mapping thread's time (docs/performance.md). Here the
+    aware UTC value's isoformat without its "+00:00", the same text for a third less. Elsewhere,
+    the backend's adapter. Either only formats the value, with no query, so it is safe in the
+    mapping thread.
     """
     db = connections[CallRecord.objects.db]
     if db.vendor == "sqlite" and settings.USE_TZ and db.timezone_name == "UTC":
-        return lambda value: str(value.astimezone(UTC).replace(tzinfo=None))
+        return lambda value: value.astimezone(UTC).isoformat(" ")[:-6]
     return db.ops.adapt_datetimefield_value
 
 
 def store_prepared(integration: Integration, resource: Resource, page: PreparedPage) -> tuple[int, int]:
     """Upsert one prepared page; returns (created, updated). Call inside a transaction."""
     if resource.kind == CALLS:
-        return _upsert_calls(integration, resource, page.calls)
+        return _upsert_calls(integration, resource, page)
     return _upsert_raw(integration, resource, page.records)
 
 
-def _upsert_calls(
-    integration: Integration, resource: Resource, calls: Mapping[str, PreparedCall]
-) -> tuple[int, int]:
+def _upsert_calls(integration: Integration, resource: Resource, page: PreparedPage) -> tuple[int, int]:
     now = timezone.now()
-    created = _insert_new_calls(integration.pk, calls, now)
-    if created == len(calls):
+    created = _insert_new_calls(integration.pk, page.calls, now)
+    if created == len(page.calls):
         return created, 0  # every row was new (a first pull's pages): nothing to compare
     changed: list[CallRecord] = []
-    for record in CallRecord.objects.filter(integration=integration, vendor_call_id__in=list(calls)):
-        prepared = calls[record.vendor_call_id]
-        if record.raw != prepared.raw and record.resource == resource.key:
+    for record in CallRecord.objects.filter(integration=integration, vendor_call_id__in=list(page.calls)):
+        raw = page.raws[record.vendor_call_id]
+        if record.raw != raw and record.resource == resource.key:
             # (A call another resource stored first stays with it: a VoIPcloud queue call is also
             # a user call, and the two must not overwrite each other on every pull.)
+            call = page.to_call(raw)
             for name in CALL_ATTRIBUTES:
-                setattr(record, name, getattr(prepared.call, name))
-            record.raw, record.resource = prepared.raw, resource.key
+                setattr(record, name, getattr(call, name))
+            record.raw, record.resource = raw, resource.key
             record.updated_at = now  # bulk_update skips auto_now
             changed.append(record)
     CallRecord.objects.bulk_update(changed, [*CALL_FIELDS, "updated_at"], batch_size=500)
     return created, len(changed)
 
 
-def _insert_new_calls(integration_id: int, calls: Mapping[str, PreparedCall], now: datetime) -> int:
+def _insert_new_calls(integration_id: int, calls: Mapping[str, tuple[Any, ...]], now: datetime) -> int:
     """Insert the calls not stored yet; returns how many were new.
 
     Building and compiling a model instance per row is most of what bulk_create costs, and a pull
@@ -158,7 +164,7 @@ def _insert_new_calls(integration_id: int, calls: Mapping[str, PreparedCall], no
     table = ops.quote_name(CallRecord._meta.db_table)
     stamped = ops.adapt_datetimefield_value(now)
     shared = (integration_id, stamped, stamped)
-    rows = [shared + prepared.insert for prepared in calls.values()]
+    rows = [shared + insert for insert in calls.values()]
     if db.vendor == "sqlite":
         return _insert_sqlite(db, f"INSERT INTO {table} ({columns}) VALUES", rows)
     # The raw row arrives as JSON text; PostgreSQL's jsonb wants it cast.
