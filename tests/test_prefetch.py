@@ -1,5 +1,6 @@
 """The page pipeline: order kept, errors surface in the consumer, every stop stops every thread."""
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -86,3 +87,13 @@ def test_an_error_at_the_last_page_reaches_the_consumer_and_leaves_no_thread(sho
     ):
         assert list(pages) == []  # never reached
     assert prefetch_threads() == []
+
+
+def test_quick_hand_overs_last_while_any_pipeline_runs_and_are_put_back_after() -> None:
+    before = sys.getswitchinterval()
+    with prefetch.quick_hand_overs():
+        assert sys.getswitchinterval() == pytest.approx(prefetch.SWITCH_SECONDS)
+        with pytest.raises(ValueError), prefetch.quick_hand_overs():
+            raise ValueError("a second pipeline fails")
+        assert sys.getswitchinterval() == pytest.approx(prefetch.SWITCH_SECONDS)  # the first one still runs
+    assert sys.getswitchinterval() == before

@@ -8,8 +8,10 @@ an error in the consumer) stops the producer thread and closes its source before
 
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -18,6 +20,13 @@ log = logging.getLogger(__name__)
 
 # How long closing waits for a producer busy producing one more page before it gives up on it.
 JOIN_SECONDS = 300.0
+# How long a thread may hold the GIL while another waits for it, during a pipeline (Python's
+# default is 5 ms). See `quick_hand_overs`.
+SWITCH_SECONDS = 0.0002
+
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_before = 0.0
 
 
 def prefetched(pages: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
@@ -76,3 +85,29 @@ def _drain(ready: "queue.Queue[object]") -> None:
             ready.get_nowait()
         except queue.Empty:
             return
+
+
+@contextmanager
+def quick_hand_overs() -> Iterator[None]:
+    """Let a waiting thread take the GIL after SWITCH_SECONDS instead of Python's 5 ms, meanwhile.
+
+    The fetching thread reads an answer 64 KB at a time and wants the GIL back after each read,
+    while the mapping thread holds it for whole switch intervals: at 5 ms, reading one page of
+    5,000 rows waited on the mapping of the one before, the next request left late and the vendor
+    sat idle (docs/performance.md, ingest at 0.8 of the bare loop before, about 0.9 after). The
+    interval is the process's own: it is set while any pipeline runs and put back after the last.
+    A forced hand-over happens only when a thread is waiting, so single-threaded work pays nothing.
+    """
+    global _switch_users, _switch_before
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_SECONDS, _switch_before))
+        _switch_users += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_before)

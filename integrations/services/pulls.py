@@ -21,7 +21,7 @@ from integrations.models import CredentialVersion, Integration, PullRun, PullSta
 from integrations.services import credentials, leases
 from integrations.services.audit import Actor
 from integrations.services.outbound import NotReady, account_for, client_for, pin_active, redactor_for
-from integrations.services.prefetch import prefetched
+from integrations.services.prefetch import prefetched, quick_hand_overs
 from integrations.services.queueing import send_after_commit
 from integrations.services.records import PreparedPage, prepare_page, store_prepared
 from integrations.vendors.base import UnknownResource
@@ -136,6 +136,7 @@ def _walk(run: PullRun, lease: leases.Lease, redactor: Redactor) -> None:
         # waiting on the vendor), mapping (CPU), and here writing (SQLite releases the GIL while it
         # writes). Mapping in the fetching thread put it in series with the vendor's answer.
         with (
+            quick_hand_overs(),
             closing(prefetched(pages)) as fetched,
             closing(prefetched(prepare_page(connector, resource, p, tz) for p in fetched)) as prepared,
         ):
