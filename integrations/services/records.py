@@ -9,7 +9,7 @@ one (SQLite releases the GIL while it writes; see docs/performance.md).
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from functools import cache
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -204,7 +204,7 @@ def _insert_sqlite(
     return inserted
 
 
-@cache
+@lru_cache(maxsize=4)  # a full statement and the last part of recent pages
 def _sqlite_values(rows: int) -> str:
     """The VALUES of `rows` rows: the shared integration and time (?1, ?2), then each row's own."""
     width = len(ROW_COLUMNS)
