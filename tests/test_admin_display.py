@@ -4,10 +4,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from integrations.models import Integration, PullRun
+from integrations.models import CallRecord, Integration, PullRun
 from integrations.registry import VENDORS
 from integrations.services import credentials, pulls
 from integrations.services.audit import CLI
+from integrations.vendors.resources import DIRECTIONS
 from tests.sandbox import SandboxFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,19 @@ def test_support_reads_the_account_by_its_field_labels(
         reverse("admin:integrations_integration_change", args=[vcc_integration.pk])
     ).content.decode()
     assert "Customer: acme" in html and "customer: acme" not in html
+
+
+def test_call_records_filter_by_direction_from_the_shared_vocabulary(
+    admin_client: Client, sandbox: SandboxFactory
+) -> None:
+    box = sandbox("voipstudio")
+    pulls.start(box.integration, "cdrs", CLI, inline=True)
+    stored = CallRecord.objects.filter(integration=box.integration)
+    inbound = stored.filter(direction="inbound").count()
+    assert 0 < inbound < stored.count()
+    listing = reverse("admin:integrations_callrecord_changelist")
+    page = admin_client.get(listing).content.decode()
+    for direction in DIRECTIONS:
+        assert f"?direction={direction}" in page
+    filtered = admin_client.get(listing, {"direction": "inbound"})
+    assert filtered.context["cl"].result_count == inbound

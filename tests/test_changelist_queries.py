@@ -27,7 +27,7 @@ BASELINE = {
     "integrations_integration": 15,  # and 3 + 4 for what the credential warnings read
     "integrations_testrun": 11,
     "integrations_pullrun": 12,
-    "integrations_callrecord": 12,
+    "integrations_callrecord": 9,
     "integrations_report": 7,
     "integrations_reportrun": 10,
 }
